@@ -1,0 +1,22 @@
+# Two commands matter: `make up` (start everything) and `make test` (run every test).
+.PHONY: up down test lint
+
+up: ## infrastructure + the three services + the web page, then print the URLs
+	@bash scripts/bootstrap.sh
+	@bash scripts/infra.sh up
+	@bash scripts/services.sh up
+
+down: ## stop the services, then the infrastructure this project started
+	@bash scripts/services.sh down
+	@bash scripts/infra.sh down
+
+lint: ## ruff and mypy, as CI runs them
+	@bash scripts/bootstrap.sh
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+test: lint ## lint, then unit, integration and end-to-end tests on real servers
+	@bash scripts/infra.sh up
+	@bash scripts/compose-schema.sh
+	.venv/bin/pytest

@@ -1,0 +1,59 @@
+"""The content app factory: wires the store, the bus and the outbox relay into aiohttp."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from services.content import views
+from services.content.config import ContentSettings
+from services.content.keys import BUS, RELAY, SETTINGS, STORE, VISITORS
+from services.content.outbox import OutboxRelay
+from services.content.store import ArticleStore
+from services.content.visitors import VisitorHasher
+from shared.background import Supervisor
+from shared.bus import Bus
+from shared.db import make_client
+from shared.http import ReadinessCheck, add_ops_routes, bus_check, make_app, mongo_check
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def create_app(settings: ContentSettings) -> web.Application:
+    app = make_app()
+    app[SETTINGS] = settings
+    aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape()
+    )
+    supervisor = Supervisor()
+    checks: dict[str, ReadinessCheck] = {}
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        client = make_client(str(settings.mongo_url))
+        db = client[settings.mongo_db]
+        store = ArticleStore(db, str(settings.public_url))
+        await store.create_indexes()
+        bus = Bus(str(settings.amqp_url), settings.exchange)
+        await bus.connect()
+        relay = OutboxRelay(store, bus, settings.outbox_poll_seconds)
+        app[STORE], app[BUS], app[RELAY] = store, bus, relay
+        app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
+        supervisor.start("outbox-relay", relay.run())
+        checks.update(mongodb=mongo_check(client), rabbitmq=bus_check(bus), tasks=supervisor.check)
+        yield
+        await supervisor.stop()
+        await bus.close()
+        await client.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    add_ops_routes(app, checks)
+    app.router.add_post("/api/articles", views.create_article)
+    app.router.add_get("/api/articles", views.list_articles)
+    app.router.add_get("/api/articles/{slug}", views.get_article)
+    app.router.add_post("/api/articles/{article_id}/publish", views.publish_article)
+    app.router.add_post("/api/views", views.record_view)
+    app.router.add_get("/", views.home_page)
+    app.router.add_get("/articles/{slug}", views.article_page)
+    return app

@@ -1,0 +1,83 @@
+"""Who is viewing, without keeping who they are: a salted hash that changes every local day."""
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_address
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from shared.db import Document
+from shared.vietnamese import local_day
+
+SALT_LIFETIME = timedelta(hours=48)
+
+BOT_PATTERN = re.compile(
+    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|headless|lighthouse|pingdom"
+    r"|curl|wget|python-requests|python-urllib|aiohttp|httpclient|go-http-client|java/",
+    re.IGNORECASE,
+)
+
+
+def is_bot(user_agent: str) -> bool:
+    return not user_agent or BOT_PATTERN.search(user_agent) is not None
+
+
+def client_ip(request: web.Request, trusted: list[IPv4Network | IPv6Network]) -> str:
+    """The peer's address, or, behind a trusted proxy, the nearest untrusted hop it reports."""
+    peer = request.remote or "0.0.0.0"  # noqa: S104 - a placeholder, never bound
+    hops = [peer]
+    if _is_trusted(peer, trusted):
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        hops += [hop.strip() for hop in reversed(forwarded.split(",")) if hop.strip()]
+    for hop in hops:
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[-1]
+
+
+def _is_trusted(address: str, trusted: list[IPv4Network | IPv6Network]) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in trusted)
+
+
+class VisitorHasher:
+    """One random salt per local day, shared by all replicas through the database."""
+
+    def __init__(self, db: AsyncDatabase[Document], site_id: str, zone: ZoneInfo) -> None:
+        self._salts: AsyncCollection[Document] = db["visitor_salts"]
+        self._site_id = site_id
+        self._zone = zone
+        self._cache: dict[date, str] = {}
+
+    async def visitor(self, ip: str, user_agent: str, now: datetime) -> str:
+        salt = await self._salt_for(local_day(now, self._zone))
+        material = "\x1f".join((salt, self._site_id, ip, user_agent)).encode()
+        return hashlib.sha256(material).hexdigest()[:32]
+
+    async def _salt_for(self, day: date) -> str:
+        if day in self._cache:
+            return self._cache[day]
+        key = day.isoformat()
+        document = await self._salts.find_one({"_id": key})
+        if document is None:
+            now = datetime.now(UTC)
+            try:
+                salt = secrets.token_hex(32)
+                await self._salts.insert_one({"_id": key, "salt": salt, "created_at": now})
+            except DuplicateKeyError:
+                pass  # another replica made today's salt first; use theirs
+            # No TTL indexes on FerretDB: the replica that turns the day deletes old salts.
+            await self._salts.delete_many({"created_at": {"$lt": now - SALT_LIFETIME}})
+            document = await self._salts.find_one({"_id": key})
+            assert document is not None
+        self._cache = {day: str(document["salt"])}
+        return self._cache[day]

@@ -1,0 +1,1 @@
+"""The notifier service: emails each new article to confirmed subscribers."""

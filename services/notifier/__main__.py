@@ -1,0 +1,8 @@
+"""Start the notifier service: `python -m services.notifier`."""
+
+from services.notifier.app import create_app
+from services.notifier.config import NotifierSettings
+from shared.runner import run_service
+
+if __name__ == "__main__":
+    run_service("notifier", NotifierSettings, create_app)

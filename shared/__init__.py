@@ -1,0 +1,1 @@
+"""Code the three services share: settings, event contracts, bus, database, logging, HTTP."""

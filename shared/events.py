@@ -1,0 +1,127 @@
+"""The event contracts: one envelope for every message, and the typed payload of each event."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+
+
+class EventData(BaseModel):
+    """A payload. Additive fields do not bump the version, so readers ignore unknown ones."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+
+
+class ArticlePublished(EventData):
+    TYPE: ClassVar[str] = "article.published"
+    VERSION: ClassVar[int] = 1
+
+    article_id: str
+    slug: str
+    title: str
+    lead: str
+    section: str
+    authors: list[str] = Field(default_factory=list)
+    url: HttpUrl
+    published_at: AwareDatetime
+
+
+class PageView(BaseModel):
+    """One view of one page, with the visitor already reduced to a salted hash."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    visitor: str = Field(min_length=16, max_length=128)
+    path: str = Field(min_length=1, max_length=2048)
+    article_id: str | None = None
+    referrer_host: str | None = None
+    is_bot: bool = False
+    viewed_at: AwareDatetime
+
+
+class PageViewed(EventData):
+    """Page views, possibly several per message: the producer batches them under load."""
+
+    TYPE: ClassVar[str] = "page.viewed"
+    VERSION: ClassVar[int] = 1
+
+    views: list[PageView] = Field(min_length=1, max_length=1000)
+
+
+DataT = TypeVar("DataT", bound=EventData)
+
+EVENT_TYPES: dict[str, type[EventData]] = {
+    event.TYPE: event for event in (ArticlePublished, PageViewed)
+}
+
+
+class _EnvelopeHeader(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: uuid.UUID
+    type: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    occurred_at: AwareDatetime
+    producer: str = Field(min_length=1)
+
+
+class Envelope(_EnvelopeHeader, Generic[DataT]):
+    """What travels on the bus. `event_id` is the idempotency key of every consumer."""
+
+    data: DataT
+
+
+class _RawEnvelope(_EnvelopeHeader):
+    data: dict[str, Any]
+
+
+class UnreadableEvent(Exception):
+    """The message is not an event we can handle; it goes to the dead-letter queue."""
+
+
+def new_envelope(data: DataT, producer: str, event_id: uuid.UUID | None = None) -> Envelope[DataT]:
+    # Parametrised with the concrete class: pydantic serialises `data` by its declared type.
+    envelope_class: type[Envelope[DataT]] = Envelope[type(data)]  # type: ignore[misc,assignment]
+    return envelope_class(
+        event_id=event_id or uuid.uuid4(),
+        type=data.TYPE,
+        version=data.VERSION,
+        occurred_at=datetime.now(UTC),
+        producer=producer,
+        data=data,
+    )
+
+
+def encode(envelope: Envelope[Any]) -> bytes:
+    return envelope.model_dump_json().encode()
+
+
+def decode(body: bytes) -> Envelope[EventData]:
+    """Parse and validate a message body, or raise UnreadableEvent saying why."""
+    try:
+        raw = _RawEnvelope.model_validate_json(body)
+    except ValidationError as error:
+        raise UnreadableEvent(f"invalid envelope: {_short(error)}") from error
+    data_class = EVENT_TYPES.get(raw.type)
+    if data_class is None:
+        raise UnreadableEvent(f"unknown event type {raw.type!r}")
+    if raw.version > data_class.VERSION:
+        raise UnreadableEvent(
+            f"{raw.type} version {raw.version} is newer than understood ({data_class.VERSION})"
+        )
+    try:
+        data = data_class.model_validate(raw.data)
+    except ValidationError as error:
+        raise UnreadableEvent(f"invalid {raw.type} data: {_short(error)}") from error
+    return Envelope[data_class](**raw.model_dump(exclude={"data"}), data=data)  # type: ignore[valid-type]
+
+
+def _short(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in item['loc']) or 'body'}: {item['msg']}"
+        for item in error.errors()[:3]
+    )

@@ -1,0 +1,144 @@
+"""aiohttp helpers every service uses: JSON errors, request ids, body parsing, ops routes."""
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ValidationError
+from pymongo import AsyncMongoClient
+
+from shared.bus import Bus
+from shared.db import Document
+from shared.errors import BadRequest, HttpError, Unprocessable
+from shared.metrics import HTTP_REQUESTS
+
+log = structlog.get_logger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+ReadinessCheck = Callable[[], Awaitable[None]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def json_error(status: int, code: str, message: str, details: object = None) -> web.Response:
+    error: dict[str, object] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return web.json_response({"error": error}, status=status)
+
+
+def json_response(model: BaseModel | list[Any] | dict[str, Any], status: int = 200) -> web.Response:
+    if isinstance(model, BaseModel):
+        text = model.model_dump_json()
+    else:
+        text = json.dumps(model, ensure_ascii=False, default=str)
+    return web.Response(text=text, status=status, content_type="application/json")
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as JSON; every response carries the request id."""
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    started = time.perf_counter()
+    response: web.StreamResponse
+    try:
+        response = await handler(request)
+    except HttpError as error:
+        response = json_error(error.status, error.code, error.message, error.details)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = (error.reason or "error").lower().replace(" ", "_")
+        response = json_error(error.status, code, error.reason or "error")
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("http.unhandled", path=request.path)
+        response = json_error(500, "internal", "internal error")
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+    if not response.prepared:
+        response.headers["X-Request-Id"] = request_id
+    route = request.match_info.route.resource
+    HTTP_REQUESTS.labels(
+        request.method, route.canonical if route else "unmatched", response.status
+    ).observe(time.perf_counter() - started)
+    return response
+
+
+async def read_model(
+    request: web.Request, model: type[ModelT], *, require_json_type: bool = True
+) -> ModelT:
+    """Parse the JSON body into `model`, or fail with 400 (not JSON) / 422 (wrong shape)."""
+    if require_json_type and request.content_type != "application/json":
+        raise BadRequest("expected Content-Type: application/json")
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        if any(item["type"] == "json_invalid" for item in error.errors()):
+            raise BadRequest("body is not valid JSON") from None
+        details = [
+            {"field": ".".join(str(p) for p in item["loc"]), "message": item["msg"]}
+            for item in error.errors(include_url=False, include_input=False)
+        ]
+        raise Unprocessable("request body does not match the schema", details) from None
+
+
+def make_app(middlewares: list[Any] | None = None) -> web.Application:
+    return web.Application(
+        middlewares=[error_middleware, *(middlewares or [])], client_max_size=MAX_BODY_BYTES
+    )
+
+
+def mongo_check(client: AsyncMongoClient[Document]) -> ReadinessCheck:
+    async def check() -> None:
+        await client.admin.command("ping")
+
+    return check
+
+
+def bus_check(bus: Bus) -> ReadinessCheck:
+    async def check() -> None:
+        if not bus.is_connected:
+            raise RuntimeError("not connected to RabbitMQ")
+
+    return check
+
+
+def add_ops_routes(app: web.Application, checks: Mapping[str, ReadinessCheck]) -> None:
+    """/healthz: the process answers. /readyz: its dependencies answer. /metrics: Prometheus."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout=2)
+                results[name] = "ok"
+            except Exception as error:
+                results[name] = f"failing: {error!r}"
+        ready = all(value == "ok" for value in results.values())
+        return web.json_response(
+            {"status": "ready" if ready else "not_ready", "checks": results},
+            status=200 if ready else 503,
+        )
+
+    async def metrics(_: web.Request) -> web.Response:
+        response = web.Response(body=generate_latest())
+        response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+        return response
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)

@@ -1,0 +1,28 @@
+"""Start a service process: load settings (or stop naming the bad variable), log, serve."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from aiohttp import web
+
+from shared.logs import configure_logging
+from shared.settings import ServiceSettings, load_settings
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def run_service(
+    name: str,
+    settings_class: type[SettingsT],
+    create_app: Callable[[SettingsT], web.Application],
+) -> None:
+    settings = load_settings(settings_class)
+    configure_logging(name, settings.log_level)
+    # shutdown_timeout: in-flight requests and consumers get time to finish and ack.
+    web.run_app(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        print=None,
+        shutdown_timeout=15,
+    )

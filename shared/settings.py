@@ -1,0 +1,62 @@
+"""Settings base: every service reads one typed settings object from the environment at start."""
+
+import sys
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AmqpDsn, Field, MongoDsn, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; each service subclasses it with its own fields."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, case_sensitive=False)
+
+    amqp_url: AmqpDsn = AmqpDsn("amqp://guest:guest@127.0.0.1:5672/")
+    mongo_url: MongoDsn = MongoDsn("mongodb://127.0.0.1:27017/")
+    mongo_db: str = Field(min_length=1)
+    exchange: str = "portal.events"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(ge=1, le=65535)
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    site_timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        parse_zone(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.site_timezone)
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def describe_errors(settings_class: type[BaseSettings], error: ValidationError) -> str:
+    """One line per bad variable, named the way the operator sets it: in the environment."""
+    lines = [f"configuration error in {settings_class.__name__}:"]
+    for item in error.errors():
+        variable = "_".join(str(part) for part in item["loc"]).upper()
+        lines.append(f"  {variable}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """Build the settings or stop the process with a message naming each bad variable."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        sys.stderr.write(describe_errors(settings_class, error) + "\n")
+        raise SystemExit(2) from None
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """Validate a time-zone name at start, so a typo stops the service instead of a request."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error

@@ -1,0 +1,140 @@
+"""The bus against the real RabbitMQ: confirms, acks, dead-lettering with a reason."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import pytest
+
+from shared.bus import Bus, PublishFailed
+from shared.events import Envelope, PageView, PageViewed, new_envelope
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def page_viewed(path: str = "/") -> Envelope[PageViewed]:
+    view = PageView(visitor="a" * 32, path=path, viewed_at=datetime.now(UTC))
+    return new_envelope(PageViewed(views=[view]), "test")
+
+
+async def dead_letters(
+    amqp: aio_pika.abc.AbstractRobustConnection, queue: str
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    channel = await amqp.channel()
+    parked = await channel.get_queue(queue)
+    found = []
+    while (message := await parked.get(fail=False)) is not None:
+        await message.ack()
+        found.append(message)
+    await channel.close()
+    return found
+
+
+async def test_publish_consume_ack(bus: Bus, amqp: aio_pika.abc.AbstractRobustConnection) -> None:
+    received: list[Envelope[Any]] = []
+
+    async def handle(event: Envelope[Any]) -> None:
+        received.append(event)
+
+    await bus.consume("counter", {PageViewed: handle})
+    sent = [page_viewed(f"/{i}") for i in range(5)]
+    for event in sent:
+        await bus.publish(event)
+
+    await eventually(lambda: len(received) == 5, what="5 events consumed")
+    assert {e.event_id for e in received} == {e.event_id for e in sent}
+    # Acked: nothing is left in the queue, and nothing was parked.
+    channel = await amqp.channel()
+    queue = await channel.declare_queue(bus.queue_name("counter"), passive=True)
+    assert queue.declaration_result.message_count == 0
+    await channel.close()
+    assert await dead_letters(amqp, bus.queue_name("counter") + ".dead") == []
+
+
+async def test_unroutable_publish_is_an_error(bus: Bus) -> None:
+    # No queue is bound for page.viewed on this fresh exchange: `mandatory` returns it.
+    with pytest.raises(PublishFailed):
+        await bus.publish(page_viewed())
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "invalid envelope"),
+        (
+            json.dumps(
+                {
+                    "event_id": str(uuid.uuid4()),
+                    "type": "page.viewed",
+                    "version": 1,
+                    "occurred_at": "2026-01-01T00:00:00Z",
+                    "producer": "test",
+                    "data": {"views": "three"},
+                }
+            ).encode(),
+            "invalid page.viewed data",
+        ),
+    ],
+)
+async def test_poison_message_is_parked_with_a_reason_and_consuming_goes_on(
+    bus: Bus, amqp: aio_pika.abc.AbstractRobustConnection, exchange: str, body: bytes, reason: str
+) -> None:
+    received: list[Envelope[Any]] = []
+
+    async def handle(event: Envelope[Any]) -> None:
+        received.append(event)
+
+    await bus.consume("counter", {PageViewed: handle})
+    channel = await amqp.channel()
+    topic = await channel.get_exchange(exchange)
+    await topic.publish(aio_pika.Message(body), routing_key="page.viewed")
+    good = page_viewed()
+    await bus.publish(good)
+
+    await eventually(lambda: len(received) == 1, what="the good event")
+    assert received[0].event_id == good.event_id
+    parked = await eventually(
+        lambda: dead_letters(amqp, bus.queue_name("counter") + ".dead"), what="a dead letter"
+    )
+    assert len(parked) == 1
+    assert parked[0].body == body
+    assert reason in str(parked[0].headers["x-dead-reason"])
+    await channel.close()
+
+
+async def test_handler_that_keeps_failing_is_parked_after_the_attempts(
+    bus: Bus, amqp: aio_pika.abc.AbstractRobustConnection
+) -> None:
+    attempts = 0
+
+    async def broken(event: Envelope[Any]) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise RuntimeError("database is on fire")
+
+    await bus.consume("counter", {PageViewed: broken})
+    await bus.publish(page_viewed())
+    parked = await eventually(
+        lambda: dead_letters(amqp, bus.queue_name("counter") + ".dead"), what="a dead letter"
+    )
+    assert attempts == 3
+    assert "handler failed 3 times" in str(parked[0].headers["x-dead-reason"])
+    assert "database is on fire" in str(parked[0].headers["x-dead-reason"])
+
+
+async def test_a_handler_that_fails_once_is_retried_and_acked(bus: Bus) -> None:
+    calls: list[uuid.UUID] = []
+
+    async def flaky(event: Envelope[Any]) -> None:
+        calls.append(event.event_id)
+        if len(calls) == 1:
+            raise RuntimeError("transient")
+
+    await bus.consume("counter", {PageViewed: flaky})
+    event = page_viewed()
+    await bus.publish(event)
+    await eventually(lambda: len(calls) == 2, what="the retry")
+    assert calls == [event.event_id, event.event_id]

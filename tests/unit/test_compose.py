@@ -1,0 +1,295 @@
+"""Static checks of docker-compose.yml and the Dockerfile: nothing here needs a Docker engine.
+
+The compose file is validated against the Compose Specification schema that
+scripts/compose-schema.sh fetches into .local/compose-spec.json; each app service's
+environment, interpolated as compose would with an empty host environment, must build that
+service's settings class and point at the compose network's hosts.
+"""
+
+import json
+import os
+import re
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft201909Validator
+
+from services.content.config import ContentSettings
+from services.counter.config import CounterSettings
+from services.notifier.config import NotifierSettings
+from shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+SCHEMA_FILE = ROOT / ".local" / "compose-spec.json"
+
+APP_SERVICES: dict[str, type[ServiceSettings]] = {
+    "content": ContentSettings,
+    "counter": CounterSettings,
+    "notifier": NotifierSettings,
+}
+
+
+# ---- compose-style interpolation -----------------------------------------------------------
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_TOKEN = re.compile(
+    r"\$(?:"
+    r"(?P<escaped>\$)"
+    r"|\{(?P<braced>" + _NAME + r")(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+    r"|(?P<bare>" + _NAME + r")"
+    r"|(?P<invalid>)"
+    r")"
+)
+
+
+class InterpolationError(ValueError):
+    pass
+
+
+def interpolate(value: str, env: Mapping[str, str]) -> str:
+    """Substitute like compose: `$$`, `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`.
+
+    Stricter than compose in one way: a variable that is unset and has no default is an
+    error (compose would warn and substitute ""), and so are `${VAR:?msg}` / `${VAR?msg}`
+    when unset, as compose does. Nested defaults are not supported.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group("escaped") is not None:
+            return "$"
+        if match.group("invalid") is not None:
+            raise InterpolationError(f"invalid interpolation at {match.start()} in {value!r}")
+        name = match.group("braced") or match.group("bare")
+        op, arg = match.group("op"), match.group("arg")
+        current = env.get(name)
+        # The colon forms treat an empty value like an unset one.
+        if current is not None and (current or op not in (":-", ":?")):
+            return current
+        if op in (":-", "-"):
+            return arg
+        detail = f": {arg}" if op in (":?", "?") and arg else ""
+        raise InterpolationError(f"${{{name}}} is required and has no default{detail}")
+
+    return _TOKEN.sub(substitute, value)
+
+
+def interpolate_all(node: Any, env: Mapping[str, str]) -> Any:
+    """Interpolate every string value of a loaded compose document (keys are left alone)."""
+    if isinstance(node, str):
+        return interpolate(node, env)
+    if isinstance(node, dict):
+        return {key: interpolate_all(item, env) for key, item in node.items()}
+    if isinstance(node, list):
+        return [interpolate_all(item, env) for item in node]
+    return node
+
+
+def environment_of(service: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """A service's `environment`, as a dict of interpolated strings (dict or list form)."""
+    block = service.get("environment", {})
+    if isinstance(block, list):
+        pairs = dict(item.split("=", 1) if "=" in item else (item, None) for item in block)
+    else:
+        pairs = dict(block)
+    result: dict[str, str] = {}
+    for key, raw in pairs.items():
+        assert raw is not None, f"{key} is passed through from the host: give it a value"
+        text = raw if isinstance(raw, str) else json.dumps(raw)
+        result[key] = interpolate(text, env)
+    return result
+
+
+# ---- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, Any]:
+    found = compose["services"]
+    assert isinstance(found, dict)
+    return found
+
+
+# ---- the helper itself ---------------------------------------------------------------------
+
+
+def test_interpolation_follows_compose_rules() -> None:
+    env = {"SET": "value", "EMPTY": ""}
+    assert interpolate("a$$b", {}) == "a$b"
+    assert interpolate("${SET}/$SET", env) == "value/value"
+    assert interpolate("${MISSING:-fallback}", env) == "fallback"
+    assert interpolate("${EMPTY:-fallback}", env) == "fallback"
+    assert interpolate("${EMPTY-fallback}", env) == ""
+    assert interpolate("${SET:-fallback}", env) == "value"
+    assert interpolate("${MISSING:-[]}", env) == "[]"
+    with pytest.raises(InterpolationError, match="MISSING"):
+        interpolate("${MISSING}", env)
+    with pytest.raises(InterpolationError, match="set it"):
+        interpolate("${MISSING:?set it}", env)
+    with pytest.raises(InterpolationError, match="invalid"):
+        interpolate("price: $5", env)
+
+
+# ---- the compose file ----------------------------------------------------------------------
+
+
+def test_compose_file_matches_the_compose_specification(compose: dict[str, Any]) -> None:
+    if not SCHEMA_FILE.is_file():
+        pytest.fail(
+            f"{SCHEMA_FILE.relative_to(ROOT)} is missing: run `bash scripts/compose-schema.sh` "
+            "to fetch the Compose Specification schema",
+            pytrace=False,
+        )
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    # The schema says draft 2019-09 but names its subschemas with draft-04 `id` keys, which
+    # 2019-09 ignores: exactly what we want, as they would otherwise break `$ref` resolution.
+    Draft201909Validator.check_schema(schema)
+    validator = Draft201909Validator(schema)
+    errors = sorted(validator.iter_errors(compose), key=lambda error: error.json_path)
+    report = "\n".join(f"{error.json_path}: {error.message}" for error in errors)
+    assert not errors, f"docker-compose.yml breaks the Compose Specification:\n{report}"
+
+
+def test_no_top_level_version(compose: dict[str, Any]) -> None:
+    assert "version" not in compose, "the Compose Specification dropped `version:`"
+
+
+def test_every_variable_has_a_default(compose: dict[str, Any]) -> None:
+    interpolate_all(compose, {})
+
+
+def test_host_environment_overrides_the_dev_secrets(services: dict[str, Any]) -> None:
+    env = {"EDITOR_TOKEN": "t" * 20, "SIGNING_KEY": "k" * 40}
+    assert environment_of(services["content"], env)["EDITOR_TOKEN"] == "t" * 20
+    assert environment_of(services["notifier"], env)["SIGNING_KEY"] == "k" * 40
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_environment_builds_the_service_settings(
+    name: str, services: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_class = APP_SERVICES[name]
+    env = environment_of(services[name], {})
+    # Nothing from the test runner's environment may leak into the settings.
+    fields = {field.upper() for field in settings_class.model_fields}
+    for key in list(os.environ):
+        if key.upper() in fields:
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+    settings = settings_class()
+
+    unknown = {key for key in env if key.lower() not in settings_class.model_fields}
+    assert not unknown, f"{name}: variables its settings do not read: {sorted(unknown)}"
+    assert settings.amqp_url.host == "rabbitmq"
+    assert [host["host"] for host in settings.mongo_url.hosts()] == ["mongo"]
+    assert settings.http_host == "0.0.0.0"
+    assert settings.mongo_db == name
+    if isinstance(settings, NotifierSettings):
+        assert settings.smtp_host == "mailpit"
+    assert settings.http_port == healthcheck_port(services[name])
+    assert command_of(services[name]) == ["python", "-m", f"services.{name}"]
+
+
+def healthcheck_port(service: Mapping[str, Any]) -> int:
+    test = service["healthcheck"]["test"]
+    text = test if isinstance(test, str) else " ".join(test)
+    found = re.search(r"http://(?:127\.0\.0\.1|localhost):(\d+)/readyz", text)
+    assert found, f"the healthcheck does not probe /readyz: {text!r}"
+    return int(found.group(1))
+
+
+def command_of(service: Mapping[str, Any]) -> list[str]:
+    command = service["command"]
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_app_service_is_supervised_and_scalable(name: str, services: dict[str, Any]) -> None:
+    service = services[name]
+    assert service.get("build") == ".", f"{name}: built from the one Dockerfile"
+    assert "container_name" not in service, f"{name}: a fixed container_name blocks --scale"
+    assert service.get("restart") == "unless-stopped"
+    healthcheck = service.get("healthcheck")
+    assert healthcheck and not healthcheck.get("disable"), f"{name}: needs a healthcheck"
+    depends_on = service.get("depends_on")
+    assert isinstance(depends_on, dict) and depends_on, f"{name}: depends_on with conditions"
+    for dependency, spec in depends_on.items():
+        assert dependency in services, f"{name}: depends on unknown service {dependency}"
+        assert spec == {"condition": "service_healthy"}, f"{name} -> {dependency}: {spec}"
+        assert "healthcheck" in services[dependency], f"{dependency}: needs a healthcheck"
+    assert {"rabbitmq", "mongo"} <= set(depends_on)
+    if name == "notifier":
+        assert "mailpit" in depends_on
+
+
+def test_infrastructure_has_healthchecks_and_named_volumes(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    for name in ("rabbitmq", "mongo", "mailpit"):
+        assert "healthcheck" in services[name], f"{name}: needs a healthcheck"
+    volumes = compose.get("volumes") or {}
+    for name in ("rabbitmq", "mongo"):
+        for mount in services[name].get("volumes", []):
+            source = mount.split(":", 1)[0] if isinstance(mount, str) else mount["source"]
+            assert source in volumes, f"{name}: {source} is not a named volume"
+
+
+# ---- the Dockerfile ------------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        keyword, _, arguments = (pending + stripped).partition(" ")
+        instructions.append((keyword.upper(), arguments.strip()))
+        pending = ""
+    return instructions
+
+
+def final_stage() -> list[tuple[str, str]]:
+    instructions = dockerfile_instructions()
+    starts = [index for index, (keyword, _) in enumerate(instructions) if keyword == "FROM"]
+    assert starts, "the Dockerfile has no FROM"
+    return instructions[starts[-1] :]
+
+
+def test_dockerfile_runs_as_a_non_root_user() -> None:
+    users = [arguments for keyword, arguments in final_stage() if keyword == "USER"]
+    assert users, "the final stage sets no USER: the services would run as root"
+    user = users[-1].split(":", 1)[0]
+    assert user not in {"root", "0"}, f"the final stage runs as {users[-1]!r}"
+
+
+def test_dockerfile_image_holds_only_the_code_and_the_venv() -> None:
+    sources: list[str] = []
+    for keyword, arguments in final_stage():
+        if keyword != "COPY" or arguments.startswith("--from="):
+            continue
+        parts = [part for part in arguments.split() if not part.startswith("--")]
+        sources.extend(part.rstrip("/") for part in parts[:-1])
+    assert sorted(sources) == ["services", "shared"]
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert "uv==0.13.9" in text
+    assert "uv sync --frozen --no-dev" in text

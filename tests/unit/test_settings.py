@@ -1,0 +1,46 @@
+import pytest
+
+from services.content.config import ContentSettings
+from services.counter.config import CounterSettings
+from services.notifier.config import NotifierSettings
+from shared.settings import load_settings
+
+
+def test_missing_required_variable_stops_with_its_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("EDITOR_TOKEN", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(ContentSettings)
+    assert stopped.value.code == 2
+    assert "EDITOR_TOKEN: Field required" in capsys.readouterr().err
+
+
+def test_bad_values_are_each_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HTTP_PORT", "eighty")
+    monkeypatch.setenv("SITE_TIMEZONE", "Asia/Hanoi_City")
+    monkeypatch.setenv("AMQP_URL", "http://not-amqp")
+    with pytest.raises(SystemExit):
+        load_settings(CounterSettings)
+    err = capsys.readouterr().err
+    assert "HTTP_PORT" in err
+    assert "SITE_TIMEZONE" in err
+    assert "AMQP_URL" in err
+
+
+def test_short_signing_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SIGNING_KEY", "short")
+    with pytest.raises(SystemExit):
+        load_settings(NotifierSettings)
+    assert "SIGNING_KEY" in capsys.readouterr().err
+
+
+def test_defaults_fit_a_local_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR_TOKEN", "x" * 16)
+    settings = load_settings(ContentSettings)
+    assert settings.http_port == 8081
+    assert settings.zone.key == "Asia/Ho_Chi_Minh"
