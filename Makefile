@@ -3,7 +3,7 @@
 
 up: ## infrastructure + the three services + the web page, then print the URLs
 	@bash scripts/bootstrap.sh
-	@bash scripts/infra.sh up
+	@INFRA_RABBITMQ_MANAGEMENT=1 bash scripts/infra.sh up
 	@bash scripts/services.sh up
 
 down: ## stop the services, then the infrastructure this project started

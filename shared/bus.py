@@ -229,7 +229,7 @@ class Bus:
             except Exception:
                 log.warning("bus.cancel_failed", queue=queue.name)
         if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=10)
+            await asyncio.wait(set(self._in_flight), timeout=10)
         if self._connection is not None:
             await self._connection.close()
 

@@ -11,10 +11,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
-from pymongo import AsyncMongoClient
 
-from shared.bus import Bus
-from shared.db import Document
 from shared.errors import BadRequest, HttpError, Unprocessable
 from shared.metrics import HTTP_REQUESTS
 
@@ -67,10 +64,19 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         structlog.contextvars.unbind_contextvars("request_id")
     if not response.prepared:
         response.headers["X-Request-Id"] = request_id
+    elapsed = time.perf_counter() - started
     route = request.match_info.route.resource
     HTTP_REQUESTS.labels(
         request.method, route.canonical if route else "unmatched", response.status
-    ).observe(time.perf_counter() - started)
+    ).observe(elapsed)
+    log.info(
+        "http.request",
+        request_id=request_id,
+        method=request.method,
+        path=request.path,
+        status=response.status,
+        ms=round(elapsed * 1000, 1),
+    )
     return response
 
 
@@ -97,21 +103,6 @@ def make_app(middlewares: list[Any] | None = None) -> web.Application:
     return web.Application(
         middlewares=[error_middleware, *(middlewares or [])], client_max_size=MAX_BODY_BYTES
     )
-
-
-def mongo_check(client: AsyncMongoClient[Document]) -> ReadinessCheck:
-    async def check() -> None:
-        await client.admin.command("ping")
-
-    return check
-
-
-def bus_check(bus: Bus) -> ReadinessCheck:
-    async def check() -> None:
-        if not bus.is_connected:
-            raise RuntimeError("not connected to RabbitMQ")
-
-    return check
 
 
 def add_ops_routes(app: web.Application, checks: Mapping[str, ReadinessCheck]) -> None:

@@ -24,5 +24,6 @@ def run_service(
         host=settings.http_host,
         port=settings.http_port,
         print=None,
+        access_log=None,  # the error middleware logs each request as JSON, with its id
         shutdown_timeout=15,
     )

@@ -14,9 +14,8 @@ from services.content.outbox import OutboxRelay
 from services.content.store import ArticleStore
 from services.content.visitors import VisitorHasher
 from shared.background import Supervisor
-from shared.bus import Bus
-from shared.db import make_client
-from shared.http import ReadinessCheck, add_ops_routes, bus_check, make_app, mongo_check
+from shared.http import ReadinessCheck, add_ops_routes, make_app
+from shared.lifecycle import connections
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -31,21 +30,16 @@ def create_app(settings: ContentSettings) -> web.Application:
     checks: dict[str, ReadinessCheck] = {}
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        client = make_client(str(settings.mongo_url))
-        db = client[settings.mongo_db]
-        store = ArticleStore(db, str(settings.public_url))
-        await store.create_indexes()
-        bus = Bus(str(settings.amqp_url), settings.exchange)
-        await bus.connect()
-        relay = OutboxRelay(store, bus, settings.outbox_poll_seconds)
-        app[STORE], app[BUS], app[RELAY] = store, bus, relay
-        app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
-        supervisor.start("outbox-relay", relay.run())
-        checks.update(mongodb=mongo_check(client), rabbitmq=bus_check(bus), tasks=supervisor.check)
-        yield
-        await supervisor.stop()
-        await bus.close()
-        await client.close()
+        async with connections(settings, checks) as (db, bus):
+            store = ArticleStore(db, str(settings.public_url))
+            await store.create_indexes()
+            relay = OutboxRelay(store, bus, settings.outbox_poll_seconds)
+            app[STORE], app[BUS], app[RELAY] = store, bus, relay
+            app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
+            supervisor.start("outbox-relay", relay.run())
+            checks["tasks"] = supervisor.check
+            yield
+            await supervisor.stop()
 
     app.cleanup_ctx.append(lifecycle)
     add_ops_routes(app, checks)

@@ -9,13 +9,12 @@ from aiohttp import web
 from services.counter import views
 from services.counter.config import CounterSettings
 from services.counter.handlers import record_views
-from services.counter.keys import BUS, SETTINGS, STATS, STORE
+from services.counter.keys import SETTINGS, STATS, STORE
 from services.counter.stats_cache import StatsCache
 from services.counter.store import ViewStore
-from shared.bus import Bus
-from shared.db import make_client
 from shared.events import PageViewed
-from shared.http import ReadinessCheck, add_ops_routes, bus_check, make_app, mongo_check
+from shared.http import ReadinessCheck, add_ops_routes, make_app
+from shared.lifecycle import connections
 
 
 def create_app(settings: CounterSettings) -> web.Application:
@@ -24,24 +23,18 @@ def create_app(settings: CounterSettings) -> web.Application:
     checks: dict[str, ReadinessCheck] = {}
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        client = make_client(str(settings.mongo_url))
-        store = ViewStore(
-            client[settings.mongo_db],
-            settings.zone,
-            online_window=timedelta(seconds=settings.online_window_seconds),
-            visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
-        )
-        await store.create_indexes()
-        bus = Bus(str(settings.amqp_url), settings.exchange)
-        await bus.connect()
-        app[STORE], app[BUS], app[STATS] = store, bus, StatsCache(store)
-        await bus.consume(
-            "counter", {PageViewed: partial(record_views, store)}, prefetch=settings.prefetch
-        )
-        checks.update(mongodb=mongo_check(client), rabbitmq=bus_check(bus))
-        yield
-        await bus.close()
-        await client.close()
+        async with connections(settings, checks) as (db, bus):
+            store = ViewStore(
+                db,
+                settings.zone,
+                online_window=timedelta(seconds=settings.online_window_seconds),
+                visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
+            )
+            await store.create_indexes()
+            app[STORE], app[STATS] = store, StatsCache(store)
+            handler = partial(record_views, store)
+            await bus.consume("counter", {PageViewed: handler}, prefetch=settings.prefetch)
+            yield
 
     app.cleanup_ctx.append(lifecycle)
     add_ops_routes(app, checks)

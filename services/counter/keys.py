@@ -5,9 +5,7 @@ from aiohttp import web
 from services.counter.config import CounterSettings
 from services.counter.stats_cache import StatsCache
 from services.counter.store import ViewStore
-from shared.bus import Bus
 
 SETTINGS = web.AppKey("settings", CounterSettings)
 STORE = web.AppKey("store", ViewStore)
-BUS = web.AppKey("bus", Bus)
 STATS = web.AppKey("stats", StatsCache)

@@ -12,10 +12,9 @@ from services.notifier.keys import COMPOSER, DELIVERIES, MAILER, SETTINGS, SIDE_
 from services.notifier.mailer import Composer, Mailer
 from services.notifier.store import DeliveryStore, SubscriberStore
 from shared.background import TaskSet
-from shared.bus import Bus
-from shared.db import make_client
 from shared.events import ArticlePublished
-from shared.http import ReadinessCheck, add_ops_routes, bus_check, make_app, mongo_check
+from shared.http import ReadinessCheck, add_ops_routes, make_app
+from shared.lifecycle import connections
 
 
 def create_app(settings: NotifierSettings) -> web.Application:
@@ -24,21 +23,15 @@ def create_app(settings: NotifierSettings) -> web.Application:
     checks: dict[str, ReadinessCheck] = {}
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        client = make_client(str(settings.mongo_url))
-        db = client[settings.mongo_db]
-        subscribers, deliveries = SubscriberStore(db), DeliveryStore(db)
-        composer, mailer = Composer(settings), Mailer(settings)
-        app[SUBSCRIBERS], app[DELIVERIES] = subscribers, deliveries
-        app[COMPOSER], app[MAILER], app[SIDE_TASKS] = composer, mailer, TaskSet()
-        bus = Bus(str(settings.amqp_url), settings.exchange)
-        await bus.connect()
-        handler = partial(email_article, subscribers, deliveries, composer, mailer)
-        await bus.consume("notifier", {ArticlePublished: handler}, prefetch=settings.prefetch)
-        checks.update(mongodb=mongo_check(client), rabbitmq=bus_check(bus))
-        yield
-        await bus.close()
-        await app[SIDE_TASKS].wait()
-        await client.close()
+        async with connections(settings, checks) as (db, bus):
+            subscribers, deliveries = SubscriberStore(db), DeliveryStore(db)
+            composer, mailer = Composer(settings), Mailer(settings)
+            app[SUBSCRIBERS], app[DELIVERIES] = subscribers, deliveries
+            app[COMPOSER], app[MAILER], app[SIDE_TASKS] = composer, mailer, TaskSet()
+            handler = partial(email_article, subscribers, deliveries, composer, mailer)
+            await bus.consume("notifier", {ArticlePublished: handler}, prefetch=settings.prefetch)
+            yield
+            await app[SIDE_TASKS].wait()
 
     app.cleanup_ctx.append(lifecycle)
     add_ops_routes(app, checks)

@@ -87,13 +87,7 @@ async def test_a_subscriber_gets_each_article_once_even_when_redelivered(
     assert len(emails) == 1
 
     # The same article.published delivered again: the delivery record stops a second email.
-    published = await eventually(lambda: probe.take("article.published"), what="the event")
-    before = await handled(http, system.notifier, "article.published")
-    await probe.resend(published[0])
-    await eventually(
-        lambda: _more_than(http, system.notifier, "article.published", before),
-        what="the duplicate to be handled",
-    )
+    await redeliver(http, probe, system.notifier, "article.published")
     assert len(await article_emails()) == 1
     async with http.get(f"{system.notifier}/api/deliveries/{article['id']}") as response:
         assert (await response.json())["deliveries"] == {"sent": 1}
@@ -116,13 +110,7 @@ async def test_views_are_counted_once_even_when_redelivered(
         lambda: _has(stats(), views=3, visitors=2), what="3 views by 2 visitors in /stats"
     )
 
-    viewed = await eventually(lambda: probe.take("page.viewed"), what="the view events")
-    before = await handled(http, system.counter, "page.viewed")
-    await probe.resend(viewed[0])
-    await eventually(
-        lambda: _more_than(http, system.counter, "page.viewed", before),
-        what="the duplicate to be handled",
-    )
+    await redeliver(http, probe, system.counter, "page.viewed")
     final = await stats()
     assert final["views"]["total"] == 3
     assert final["visitors"]["total"] == 2
@@ -131,8 +119,18 @@ async def test_views_are_counted_once_even_when_redelivered(
         assert (await response.json())["views"] == 3
 
 
-async def _more_than(http: aiohttp.ClientSession, url: str, event_type: str, count: int) -> bool:
-    return await handled(http, url, event_type) > count
+async def redeliver(
+    http: aiohttp.ClientSession, probe: Probe, service_url: str, event_type: str
+) -> None:
+    """Send the first seen event of this type again and wait until the service acked it."""
+    seen = await eventually(lambda: probe.take(event_type), what=f"a {event_type} event")
+    before = await handled(http, service_url, event_type)
+    await probe.resend(seen[0])
+
+    async def acked_again() -> bool:
+        return await handled(http, service_url, event_type) > before
+
+    await eventually(acked_again, what=f"the duplicate {event_type} to be handled")
 
 
 async def _has(stats: Any, views: int, visitors: int) -> bool:
