@@ -14,6 +14,7 @@ from aio_pika.abc import (
     AbstractRobustChannel,
     AbstractRobustConnection,
 )
+from pymongo.errors import ConnectionFailure
 
 from shared.events import Envelope, EventData, UnreadableEvent, decode, encode
 from shared.metrics import (
@@ -30,6 +31,20 @@ Handler = Callable[[Envelope[Any]], Awaitable[None]]
 
 class PublishFailed(Exception):
     """The broker did not confirm the message; the caller must keep it and retry."""
+
+
+class RetryLater(Exception):
+    """A handler's dependency is down (database, SMTP): not the message's fault.
+
+    The bus retries the handler in place with backoff, without counting an attempt, so an
+    outage stalls the queue instead of dead-lettering everything that was in flight.
+    """
+
+
+# Failures that say "the database is down", not "this message is bad".
+TRANSIENT = (RetryLater, ConnectionFailure)
+
+SHUTDOWN_GRACE_SECONDS = 25.0
 
 
 class Bus:
@@ -64,6 +79,8 @@ class Bus:
             try:
                 self._connection = await aio_pika.connect_robust(self._url, timeout=5)
                 break
+            except aio_pika.exceptions.ProbableAuthenticationError:
+                raise  # wrong credentials or vhost: a configuration error, stop the service
             except (OSError, aio_pika.exceptions.AMQPError) as error:
                 log.warning("bus.connect_retry", error=repr(error), retry_in=delay)
                 await asyncio.sleep(delay)
@@ -90,23 +107,27 @@ class Bus:
 
     async def publish(self, envelope: Envelope[Any]) -> None:
         """Publish persistently and wait for the broker's confirm; raise PublishFailed if not."""
+        await self.publish_encoded(envelope.type, str(envelope.event_id), encode(envelope))
+
+    async def publish_encoded(self, event_type: str, event_id: str, body: bytes) -> None:
+        """Publish an already encoded envelope (the outbox keeps them so), confirmed."""
         if self._exchange is None:
             raise PublishFailed("bus is not connected")
         message = aio_pika.Message(
-            encode(envelope),
+            body,
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=str(envelope.event_id),
-            type=envelope.type,
+            message_id=event_id,
+            type=event_type,
         )
         try:
             await self._exchange.publish(
-                message, routing_key=envelope.type, mandatory=True, timeout=self._publish_timeout
+                message, routing_key=event_type, mandatory=True, timeout=self._publish_timeout
             )
         except Exception as error:
-            EVENTS_PUBLISH_FAILED.labels(envelope.type).inc()
-            raise PublishFailed(f"{envelope.type} {envelope.event_id}: {error!r}") from error
-        EVENTS_PUBLISHED.labels(envelope.type).inc()
+            EVENTS_PUBLISH_FAILED.labels(event_type).inc()
+            raise PublishFailed(f"{event_type} {event_id}: {error!r}") from error
+        EVENTS_PUBLISHED.labels(event_type).inc()
 
     def queue_name(self, service: str) -> str:
         # Named after the exchange too, so a test run on its own exchange has its own queues.
@@ -172,7 +193,7 @@ class Bus:
             return
         bound = log.bind(event_id=str(envelope.event_id), event_type=envelope.type)
         try:
-            await handler(envelope)
+            await self._run_through_outages(handler, envelope, bound)
         except Exception as error:
             attempt = _delivery_count(message) + 1
             if attempt >= self._max_attempts:
@@ -189,6 +210,21 @@ class Bus:
             return
         await message.ack()
         EVENTS_HANDLED.labels(queue, envelope.type, "ok").inc()
+
+    async def _run_through_outages(
+        self, handler: Handler, envelope: Envelope[Any], bound: Any
+    ) -> None:
+        """Run the handler; while a dependency is down, wait and run it again (holding the
+        message, unacked), so an outage never burns the message's delivery attempts."""
+        delay = self._retry_delay
+        while True:
+            try:
+                await handler(envelope)
+                return
+            except TRANSIENT as error:
+                bound.warning("bus.handler_waiting", error=repr(error), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     async def _dead_letter(self, queue: str, message: AbstractIncomingMessage, reason: str) -> None:
         """Park a copy with the reason in its headers, then ack; if parking fails, requeue."""
@@ -222,14 +258,22 @@ class Bus:
         log.warning("bus.dead_lettered", queue=queue, reason=reason, message_id=message.message_id)
 
     async def close(self) -> None:
-        """Stop taking messages, let the in-flight handlers finish and ack, then disconnect."""
-        for queue, tag in self._consumers:
+        """Stop taking messages, let the in-flight handlers finish and ack, then disconnect.
+
+        A handler still running after the grace period is cancelled and awaited before the
+        connection closes; its message was not acked, so the broker delivers it again.
+        """
+        consumers, self._consumers = self._consumers, []
+        for queue, tag in consumers:
             try:
                 await queue.cancel(tag)
             except Exception:
                 log.warning("bus.cancel_failed", queue=queue.name)
         if self._in_flight:
-            await asyncio.wait(set(self._in_flight), timeout=10)
+            _, late = await asyncio.wait(set(self._in_flight), timeout=SHUTDOWN_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
 

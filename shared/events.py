@@ -44,7 +44,7 @@ class PageView(BaseModel):
 
 
 class PageViewed(EventData):
-    """Page views, possibly several per message: the producer batches them under load."""
+    """Page views; a list, so that a producer may batch several into one message."""
 
     TYPE: ClassVar[str] = "page.viewed"
     VERSION: ClassVar[int] = 1

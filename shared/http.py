@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
+from pymongo.errors import ConnectionFailure
 
 from shared.errors import BadRequest, HttpError, Unprocessable
 from shared.metrics import HTTP_REQUESTS
@@ -57,6 +58,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         response = json_error(error.status, code, error.reason or "error")
     except asyncio.CancelledError:
         raise
+    except ConnectionFailure:
+        log.exception("http.database_unavailable", path=request.path)
+        response = json_error(503, "unavailable", "the database is unavailable; try again")
     except Exception:
         log.exception("http.unhandled", path=request.path)
         response = json_error(500, "internal", "internal error")

@@ -1,18 +1,24 @@
 """Request and response bodies of the content API."""
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# One line of text: control characters (CR/LF above all) would break email headers.
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
 class ArticleDraft(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=300)
+    title: str = Field(min_length=1, max_length=300, pattern=ONE_LINE)
     lead: str = Field(default="", max_length=2000)
     body: str = Field(default="", max_length=200_000)
-    section: str = Field(min_length=1, max_length=120)
-    authors: list[str] = Field(default_factory=list, max_length=20)
+    section: str = Field(min_length=1, max_length=120, pattern=ONE_LINE)
+    authors: list[Annotated[str, Field(min_length=1, max_length=120, pattern=ONE_LINE)]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class Article(BaseModel):

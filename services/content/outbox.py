@@ -7,7 +7,6 @@ import structlog
 
 from services.content.store import ArticleStore
 from shared.bus import Bus, PublishFailed
-from shared.events import decode
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +45,10 @@ class OutboxRelay:
         # Replicas may both send an entry; consumers drop the duplicate by event_id.
         for article in await self._store.with_pending_events():
             for entry in list(article.get("outbox", [])):
-                await self._bus.publish(decode(entry["body"].encode()))
+                # Sent as stored: the same bytes and event_id on every retry, by any replica.
+                await self._bus.publish_encoded(
+                    entry["type"], entry["event_id"], entry["body"].encode()
+                )
                 await self._store.mark_sent(str(article["_id"]), entry)
                 log.info("outbox.sent", event_id=entry["event_id"], event_type=entry["type"])
                 sent += 1

@@ -17,6 +17,7 @@ from shared.errors import NotFound
 from shared.events import ArticlePublished, Envelope, encode, new_envelope
 
 PRODUCER = "content"
+EVENT_IDS = uuid.UUID("6f1c2a52-8d0e-4d6b-9a53-5b7e0c1f2a90")  # namespace for derived event ids
 
 
 class ArticleStore:
@@ -62,7 +63,10 @@ class ArticleStore:
         if article["status"] == "published":
             return article  # publishing twice is a no-op: one publication, one event
         now = datetime.now(UTC)
-        event = new_envelope(self._published_event(article, now), PRODUCER)
+        # Derived, not random: if two racing publishes both get through (FerretDB has no
+        # atomic compare-and-set), their events share one id and consumers keep one.
+        event_id = uuid.uuid5(EVENT_IDS, f"{article_id}:published:{article['revision']}")
+        event = new_envelope(self._published_event(article, now), PRODUCER, event_id)
         # The filter makes this a compare-and-set: if someone changed the article since our
         # read, nothing is written and their state is what we return.
         await self.articles.update_one(

@@ -31,33 +31,28 @@ def require_editor(request: web.Request) -> str:
     return "editor"
 
 
-def to_article(document: Document, store_url: str) -> Article:
-    return Article.model_validate(
-        {**document, "id": document["_id"], "url": f"{store_url}/articles/{document['slug']}"}
-    )
-
-
-def _public_url(request: web.Request) -> str:
-    return str(request.app[SETTINGS].public_url).rstrip("/")
+def to_article(request: web.Request, document: Document) -> Article:
+    url = request.app[STORE].url_for(document["slug"])
+    return Article.model_validate({**document, "id": document["_id"], "url": url})
 
 
 async def create_article(request: web.Request) -> web.Response:
     editor = require_editor(request)
     draft = await read_model(request, ArticleDraft)
     document = await request.app[STORE].create(draft, editor)
-    return json_response(to_article(document, _public_url(request)), status=201)
+    return json_response(to_article(request, document), status=201)
 
 
 async def publish_article(request: web.Request) -> web.Response:
     editor = require_editor(request)
     document = await request.app[STORE].publish(request.match_info["article_id"], editor)
     request.app[RELAY].wake()
-    return json_response(to_article(document, _public_url(request)))
+    return json_response(to_article(request, document))
 
 
 async def get_article(request: web.Request) -> web.Response:
     document = await request.app[STORE].get_published_by_slug(request.match_info["slug"])
-    return json_response(to_article(document, _public_url(request)))
+    return json_response(to_article(request, document))
 
 
 async def list_articles(request: web.Request) -> web.Response:
@@ -68,7 +63,7 @@ async def list_articles(request: web.Request) -> web.Response:
     if not 1 <= limit <= MAX_LIST:
         raise BadRequest(f"limit must be between 1 and {MAX_LIST}")
     documents = await request.app[STORE].latest(limit)
-    items = [to_article(d, _public_url(request)) for d in documents]
+    items = [to_article(request, d) for d in documents]
     return json_response(ArticleList(items=items))
 
 
@@ -85,7 +80,7 @@ async def record_view(request: web.Request) -> web.Response:
         ),
         path=beacon.path,
         article_id=beacon.article_id,
-        referrer_host=urlsplit(beacon.referrer).hostname if beacon.referrer else None,
+        referrer_host=referrer_host(beacon.referrer),
         is_bot=is_bot(user_agent),
         viewed_at=now,
     )
@@ -95,6 +90,14 @@ async def record_view(request: web.Request) -> web.Response:
         log.warning("beacon.refused", error=str(error))
         raise Unavailable("the view could not be recorded; try again") from None
     return web.Response(status=204)
+
+
+def referrer_host(referrer: str | None) -> str | None:
+    """Only the host of the referrer is kept; a malformed one is dropped, not an error."""
+    try:
+        return urlsplit(referrer).hostname if referrer else None
+    except ValueError:
+        return None
 
 
 @aiohttp_jinja2.template("home.html")

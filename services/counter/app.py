@@ -31,7 +31,7 @@ def create_app(settings: CounterSettings) -> web.Application:
                 visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
             )
             await store.create_indexes()
-            app[STORE], app[STATS] = store, StatsCache(store)
+            app[STORE], app[STATS] = store, StatsCache(store, settings.stats_max_age_seconds)
             handler = partial(record_views, store)
             await bus.consume("counter", {PageViewed: handler}, prefetch=settings.prefetch)
             yield

@@ -25,6 +25,9 @@ async def get_stats(request: web.Request) -> web.Response:
                 "online": "distinct visitors in the online window",
                 "today": "visits since local midnight",
                 "total": "visits ever plus the imported baseline",
+                # The visitor hash's salt turns at local midnight, so one person is one
+                # visitor per day: "visitors.total" is the sum of the daily counts.
+                "visitors": "distinct visitors per local day",
             },
             "visits": {"today": stats.visits_today, "total": stats.visits_total},
             "views": {"today": stats.views_today, "total": stats.views_total},

@@ -37,7 +37,7 @@ def create_app(settings: NotifierSettings) -> web.Application:
     add_ops_routes(app, checks)
     app.router.add_post("/api/subscribers", views.subscribe)
     app.router.add_get("/api/subscribers/confirm", views.confirm)
-    app.router.add_get("/api/subscribers/unsubscribe", views.unsubscribe)
+    app.router.add_get("/api/subscribers/unsubscribe", views.unsubscribe_page)
     app.router.add_post("/api/subscribers/unsubscribe", views.unsubscribe)
     app.router.add_get("/api/deliveries/{article_id}", views.delivery_status)
     return app

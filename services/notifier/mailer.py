@@ -53,7 +53,7 @@ class Composer:
         message = EmailMessage()
         message["From"] = self._settings.mail_from
         message["To"] = to
-        message["Subject"] = subject
+        message["Subject"] = " ".join(subject.split())  # never a line break in a header
         message["Date"] = format_datetime(datetime.now(UTC))
         message["Message-ID"] = message_id
         # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this URL.

@@ -1,7 +1,7 @@
 """Subscribers and deliveries in MongoDB. A delivery's `_id` is (article, subscriber): one each."""
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -11,8 +11,11 @@ from pymongo.errors import DuplicateKeyError
 from services.notifier.models import SubscribeRequest
 from shared.db import Document
 
+CONFIRMATION_INTERVAL = timedelta(minutes=10)
+
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed"]
-DeliveryState = Literal["pending", "sent", "failed"]
+# failed: a transient SMTP error, retried; rejected: the server refused the address (5xx).
+DeliveryState = Literal["pending", "sent", "failed", "rejected"]
 
 
 class SubscriberStore:
@@ -39,6 +42,15 @@ class SubscriberStore:
         assert subscriber is not None
         return subscriber
 
+    async def confirmation_due(self, email: str, now: datetime) -> bool:
+        """True at most once per CONFIRMATION_INTERVAL, so a sign-up form cannot mail-bomb."""
+        subscriber = await self.subscribers.find_one({"_id": email})
+        last = subscriber.get("confirmation_sent_at") if subscriber else None
+        if last is not None and now - last < CONFIRMATION_INTERVAL:
+            return False
+        await self.subscribers.update_one({"_id": email}, {"$set": {"confirmation_sent_at": now}})
+        return True
+
     async def set_status(self, email: str, status: SubscriberStatus) -> bool:
         result = await self.subscribers.update_one(
             {"_id": email}, {"$set": {"status": status, f"{status}_at": datetime.now(UTC)}}
@@ -56,11 +68,19 @@ class SubscriberStore:
 
 
 class DeliveryStore:
+    """One delivery per (article, subscriber); each send attempt is claimed by an insert.
+
+    FerretDB has no atomic compare-and-set, but a unique `_id` insert is atomic: only one
+    replica can insert claim number N, so only one sends attempt N. A claim whose outcome
+    was never recorded (a crash mid-send) is never retried by itself: at most once.
+    """
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.deliveries: AsyncCollection[Document] = db["deliveries"]
+        self.claims: AsyncCollection[Document] = db["delivery_claims"]
 
-    async def open(self, article_id: str, email: str, event_id: str) -> DeliveryState:
-        """Record the delivery if new; return its state, so a sent one is never sent again."""
+    async def open(self, article_id: str, email: str, event_id: str) -> Document:
+        """The delivery record, made pending if new."""
         key = f"{article_id}:{email}"
         await _upsert(
             self.deliveries,
@@ -78,17 +98,32 @@ class DeliveryStore:
         )
         delivery = await self.deliveries.find_one({"_id": key})
         assert delivery is not None
-        state: DeliveryState = delivery["state"]
-        return state
+        return delivery
 
-    async def close(
-        self, article_id: str, email: str, state: DeliveryState, error: str = ""
+    async def claim(self, delivery: Document) -> int | None:
+        """The number of the attempt this process may make now, or None if another has it."""
+        attempt = int(delivery["attempts"]) + 1
+        try:
+            await self.claims.insert_one(
+                {"_id": f"{delivery['_id']}#{attempt}", "claimed_at": datetime.now(UTC)}
+            )
+        except DuplicateKeyError:
+            return None
+        return attempt
+
+    async def record(
+        self, delivery: Document, attempt: int, state: DeliveryState, error: str = ""
     ) -> None:
+        # Only the holder of this attempt's claim writes here, so a plain $set is safe.
         await self.deliveries.update_one(
-            {"_id": f"{article_id}:{email}"},
+            {"_id": delivery["_id"]},
             {
-                "$set": {"state": state, "error": error, "updated_at": datetime.now(UTC)},
-                "$inc": {"attempts": 1},
+                "$set": {
+                    "state": state,
+                    "attempts": attempt,
+                    "error": error,
+                    "updated_at": datetime.now(UTC),
+                }
             },
         )
 

@@ -1,5 +1,8 @@
 """HTTP handlers of the notifier: subscribe, confirm, unsubscribe, delivery status."""
 
+import html
+from datetime import UTC, datetime
+
 import structlog
 from aiohttp import web
 
@@ -20,9 +23,13 @@ SUBSCRIBE_ANSWER = {
 
 async def subscribe(request: web.Request) -> web.Response:
     body = await read_model(request, SubscribeRequest)
-    subscriber = await request.app[SUBSCRIBERS].add(body)
-    if subscriber["status"] != "confirmed":
-        message = request.app[COMPOSER].confirmation(str(subscriber["email"]))
+    subscribers = request.app[SUBSCRIBERS]
+    subscriber = await subscribers.add(body)
+    email = str(subscriber["email"])
+    if subscriber["status"] != "confirmed" and await subscribers.confirmation_due(
+        email, datetime.now(UTC)
+    ):
+        message = request.app[COMPOSER].confirmation(email)
         # Sent after answering, so the response time does not tell new from known addresses.
         request.app[SIDE_TASKS].start(request.app[MAILER].send_one(message))
     return json_response(SUBSCRIBE_ANSWER, status=202)
@@ -46,11 +53,25 @@ async def confirm(request: web.Request) -> web.Response:
     return json_response({"status": "confirmed", "message": "Đăng ký nhận tin đã được xác nhận."})
 
 
+async def unsubscribe_page(request: web.Request) -> web.Response:
+    """The email's link: a page with a button, because link scanners GET every link."""
+    _token_email(request, "unsubscribe")
+    page = UNSUBSCRIBE_PAGE.format(action=html.escape(request.path_qs, quote=True))
+    return web.Response(text=page, content_type="text/html")
+
+
 async def unsubscribe(request: web.Request) -> web.Response:
-    """GET from the email's link, or RFC 8058 one-click POST: no cookie, no session."""
+    """The page's button, or RFC 8058 one-click POST from a mail client: no cookie, no session."""
     email = _token_email(request, "unsubscribe")
     await request.app[SUBSCRIBERS].set_status(email, "unsubscribed")
     return json_response({"status": "unsubscribed", "message": "Bạn đã hủy đăng ký nhận tin."})
+
+
+UNSUBSCRIBE_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Hủy đăng ký nhận tin</title></head>
+<body><h1>Hủy đăng ký nhận tin</h1>
+<form method="post" action="{action}"><button type="submit">Hủy đăng ký</button></form>
+</body></html>"""
 
 
 async def delivery_status(request: web.Request) -> web.Response:

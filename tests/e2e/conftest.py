@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from shared.db import make_client
 from tests.integration.conftest import delete_topology
 from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT, eventually
 
@@ -26,6 +27,7 @@ class System:
     counter: str
     notifier: str
     exchange: str
+    run: str
 
 
 def free_port() -> int:
@@ -49,7 +51,7 @@ def system_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syste
     }
     specific = {
         "content": {"EDITOR_TOKEN": EDITOR_TOKEN, "COUNTER_PUBLIC_URL": urls["counter"]},
-        "counter": {},
+        "counter": {"STATS_MAX_AGE_SECONDS": "0"},  # every read sees the latest views
         "notifier": {
             "SIGNING_KEY": "e2e-signing-key-0123456789abcdef0123",
             "SMTP_HOST": SMTP_HOST,
@@ -76,11 +78,15 @@ def system_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syste
                     stderr=subprocess.STDOUT,
                 )
             )
-    yield System(urls["content"], urls["counter"], urls["notifier"], common["EXCHANGE"])
+    yield System(urls["content"], urls["counter"], urls["notifier"], common["EXCHANGE"], run)
     for process in processes:
         process.terminate()
     for process in processes:
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     for name in ("content", "counter", "notifier"):
         sys.stdout.write(f"--- {name} log (last lines) ---\n")
         sys.stdout.write("".join((logs / f"{name}.log").read_text().splitlines(True)[-15:]))
@@ -103,6 +109,10 @@ async def system(system_processes: System, http: aiohttp.ClientSession) -> Async
     connection = await aio_pika.connect(AMQP_URL)
     await delete_topology(connection, system_processes.exchange)
     await connection.close()
+    mongo = make_client(MONGO_URL)
+    for name in ("content", "counter", "notifier"):
+        await mongo.drop_database(f"e2e_{name}_{system_processes.run}")
+    await mongo.close()
 
 
 async def handled(http: aiohttp.ClientSession, service_url: str, event_type: str) -> int:

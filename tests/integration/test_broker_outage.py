@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
 from services.content.models import ArticleDraft
@@ -58,6 +59,13 @@ async def test_events_published_around_an_outage_all_arrive(
     finally:
         relay_task.cancel()
         await asyncio.gather(relay_task, return_exceptions=True)
+
+
+def publish_failures() -> float:
+    value = REGISTRY.get_sample_value(
+        "portal_events_publish_failed_total", {"type": "article.published"}
+    )
+    return value or 0.0
 
 
 async def _empty(store: ArticleStore) -> bool:

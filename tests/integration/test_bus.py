@@ -8,7 +8,7 @@ from typing import Any
 import aio_pika
 import pytest
 
-from shared.bus import Bus, PublishFailed
+from shared.bus import Bus, PublishFailed, RetryLater
 from shared.events import Envelope, PageView, PageViewed, new_envelope
 from tests.support import eventually
 
@@ -46,7 +46,12 @@ async def test_publish_consume_ack(bus: Bus, amqp: aio_pika.abc.AbstractRobustCo
 
     await eventually(lambda: len(received) == 5, what="5 events consumed")
     assert {e.event_id for e in received} == {e.event_id for e in sent}
-    # Acked: nothing is left in the queue, and nothing was parked.
+    await assert_all_acked(bus, amqp)
+
+
+async def assert_all_acked(bus: Bus, amqp: aio_pika.abc.AbstractRobustConnection) -> None:
+    """After the consumer is gone, unacked messages would be ready again: there must be none."""
+    await bus.close()
     channel = await amqp.channel()
     queue = await channel.declare_queue(bus.queue_name("counter"), passive=True)
     assert queue.declaration_result.message_count == 0
@@ -125,16 +130,36 @@ async def test_handler_that_keeps_failing_is_parked_after_the_attempts(
     assert "database is on fire" in str(parked[0].headers["x-dead-reason"])
 
 
-async def test_a_handler_that_fails_once_is_retried_and_acked(bus: Bus) -> None:
+async def test_a_handler_that_fails_once_is_retried_and_acked(
+    bus: Bus, amqp: aio_pika.abc.AbstractRobustConnection
+) -> None:
     calls: list[uuid.UUID] = []
 
     async def flaky(event: Envelope[Any]) -> None:
         calls.append(event.event_id)
         if len(calls) == 1:
-            raise RuntimeError("transient")
+            raise RuntimeError("a bug that only bites once")
 
     await bus.consume("counter", {PageViewed: flaky})
     event = page_viewed()
     await bus.publish(event)
     await eventually(lambda: len(calls) == 2, what="the retry")
     assert calls == [event.event_id, event.event_id]
+    await assert_all_acked(bus, amqp)
+
+
+async def test_an_outage_of_a_dependency_does_not_use_up_the_attempts(
+    bus: Bus, amqp: aio_pika.abc.AbstractRobustConnection
+) -> None:
+    calls = 0
+
+    async def database_down_for_a_while(event: Envelope[Any]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= 5:  # more than max_attempts (3): would be dead-lettered if counted
+            raise RetryLater("database unavailable")
+
+    await bus.consume("counter", {PageViewed: database_down_for_a_while})
+    await bus.publish(page_viewed())
+    await eventually(lambda: calls == 6, what="the handler to get through")
+    await assert_all_acked(bus, amqp)

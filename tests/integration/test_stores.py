@@ -116,11 +116,19 @@ async def test_subscribing_twice_keeps_one_pending_subscriber(
     assert await store.recipients("Thể thao") == []
 
 
-async def test_a_delivery_is_recorded_once_and_remembers_it_was_sent(
+async def test_a_delivery_is_claimed_once_per_attempt(
     mongo: AsyncMongoClient[Document], db_name: str
 ) -> None:
     store = DeliveryStore(mongo[db_name])
-    assert await store.open("A", "x@example.vn", "e1") == "pending"
-    await store.close("A", "x@example.vn", "sent")
-    assert await store.open("A", "x@example.vn", "e2") == "sent"
+    delivery = await store.open("A", "x@example.vn", "e1")
+    assert delivery["state"] == "pending"
+    # Two replicas race for the first attempt: exactly one wins it.
+    claims = [await store.claim(delivery), await store.claim(delivery)]
+    assert claims == [1, None]
+    await store.record(delivery, 1, "failed", "451 try later")
+    retry = await store.open("A", "x@example.vn", "e1")
+    assert (retry["state"], retry["attempts"]) == ("failed", 1)
+    assert await store.claim(retry) == 2
+    await store.record(retry, 2, "sent")
+    assert (await store.open("A", "x@example.vn", "e2"))["state"] == "sent"
     assert await store.count_by_state("A") == {"sent": 1}

@@ -5,11 +5,19 @@ from services.counter.config import CounterSettings
 from services.notifier.config import NotifierSettings
 from shared.settings import load_settings
 
+SERVICE_VARIABLES = ("HTTP_PORT", "HTTP_HOST", "MONGO_DB", "SITE_TIMEZONE", "EDITOR_TOKEN")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service's exported environment must not leak into these tests."""
+    for name in SERVICE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
 
 def test_missing_required_variable_stops_with_its_name(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("EDITOR_TOKEN", raising=False)
     with pytest.raises(SystemExit) as stopped:
         load_settings(ContentSettings)
     assert stopped.value.code == 2
