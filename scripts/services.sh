@@ -62,6 +62,14 @@ down() {
   done
 }
 
+console() {  # the management UI runs only if infra.sh started the node with it
+  if [[ -n "$(ss -Hltn 'sport = :15672' 2>/dev/null)" ]]; then
+    echo "  RabbitMQ console      http://127.0.0.1:15672/   (guest / guest)"
+  else
+    echo "  RabbitMQ              amqp://127.0.0.1:5672/  (console off: node started by the tests)"
+  fi
+}
+
 status() {
   secrets
   cat <<TEXT
@@ -71,7 +79,7 @@ status() {
   counter stats         http://127.0.0.1:${PORT[counter]}/stats
   notifier API          http://127.0.0.1:${PORT[notifier]}/api/subscribers
   mail received         http://127.0.0.1:8025/
-  RabbitMQ console      http://127.0.0.1:15672/   (guest / guest)
+$(console)
 
   Try:  curl -X POST -H "Authorization: Bearer \$EDITOR_TOKEN" -H 'Content-Type: application/json' \\
           -d '{"title":"Tin đầu tiên","section":"Tin tức"}' http://127.0.0.1:${PORT[content]}/api/articles
