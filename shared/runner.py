@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import TypeVar
 
+import structlog
 from aiohttp import web
 
 from shared.logs import configure_logging
@@ -18,6 +19,8 @@ def run_service(
 ) -> None:
     settings = load_settings(settings_class)
     configure_logging(name, settings.log_level)
+    log = structlog.get_logger(__name__)
+    log.info("service.starting", host=settings.http_host, port=settings.http_port)
     # shutdown_timeout: in-flight requests and consumers get time to finish and ack.
     web.run_app(
         create_app(settings),
@@ -27,3 +30,4 @@ def run_service(
         access_log=None,  # the error middleware logs each request as JSON, with its id
         shutdown_timeout=15,
     )
+    log.info("service.stopped")
