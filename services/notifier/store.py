@@ -42,13 +42,14 @@ class SubscriberStore:
         assert subscriber is not None
         return subscriber
 
-    async def confirmation_due(self, email: str, now: datetime) -> bool:
+    async def confirmation_due(self, subscriber: Document, now: datetime) -> bool:
         """True at most once per CONFIRMATION_INTERVAL, so a sign-up form cannot mail-bomb."""
-        subscriber = await self.subscribers.find_one({"_id": email})
-        last = subscriber.get("confirmation_sent_at") if subscriber else None
+        last = subscriber.get("confirmation_sent_at")
         if last is not None and now - last < CONFIRMATION_INTERVAL:
             return False
-        await self.subscribers.update_one({"_id": email}, {"$set": {"confirmation_sent_at": now}})
+        await self.subscribers.update_one(
+            {"_id": subscriber["_id"]}, {"$set": {"confirmation_sent_at": now}}
+        )
         return True
 
     async def set_status(self, email: str, status: SubscriberStatus) -> bool:

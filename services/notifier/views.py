@@ -27,7 +27,7 @@ async def subscribe(request: web.Request) -> web.Response:
     subscriber = await subscribers.add(body)
     email = str(subscriber["email"])
     if subscriber["status"] != "confirmed" and await subscribers.confirmation_due(
-        email, datetime.now(UTC)
+        subscriber, datetime.now(UTC)
     ):
         message = request.app[COMPOSER].confirmation(email)
         # Sent after answering, so the response time does not tell new from known addresses.
