@@ -179,6 +179,34 @@ class Bus:
         self._consumers.append((queue, tag))
         log.info("bus.consuming", queue=queue_name, types=list(by_type), prefetch=prefetch)
 
+    async def consume_broadcast(
+        self, handlers: Mapping[type[EventData], Handler], prefetch: int = 64
+    ) -> None:
+        """Give this replica its own copy of every matching event (e.g. to drop cache entries).
+
+        The queue is private to the connection and vanishes with it: a replica that was down
+        has nothing to catch up on, because it starts with an empty cache. A copy that cannot
+        be read or handled is logged and dropped; the shared queues carry the real work.
+        """
+        assert self._channel is not None and self._exchange is not None
+        by_type = {event.TYPE: handler for event, handler in handlers.items()}
+        queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+        for key in by_type:
+            await queue.bind(self._exchange, routing_key=key)
+        await self._channel.set_qos(prefetch_count=prefetch)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            async with message.process(ignore_processed=True):
+                try:
+                    envelope = decode(message.body)
+                    await by_type[envelope.type](envelope)
+                except Exception as error:
+                    log.warning("bus.broadcast_dropped", type=message.type, error=repr(error))
+
+        tag = await queue.consume(on_message)
+        self._consumers.append((queue, tag))
+        log.info("bus.broadcast_consuming", queue=queue.name, types=list(by_type))
+
     async def _handle(
         self, queue: str, handlers: Mapping[str, Handler], message: AbstractIncomingMessage
     ) -> None:

@@ -16,18 +16,47 @@ class EventData(BaseModel):
     VERSION: ClassVar[int]
 
 
-class ArticlePublished(EventData):
-    TYPE: ClassVar[str] = "article.published"
-    VERSION: ClassVar[int] = 1
+class ArticleFacts(EventData):
+    """What readers of article events need: enough to link, list and email an article."""
 
     article_id: str
+    revision: int = Field(default=1, ge=1)
     slug: str
     title: str
     lead: str
-    section: str
+    section: str  # the section's Vietnamese name, for display
+    section_slug: str  # the section's key (see shared/sections.py), for matching
+    tags: list[str] = Field(default_factory=list)
     authors: list[str] = Field(default_factory=list)
     url: HttpUrl
     published_at: AwareDatetime
+
+
+class ArticlePublished(ArticleFacts):
+    """An article went live (first publication, or again after being unpublished)."""
+
+    TYPE: ClassVar[str] = "article.published"
+    VERSION: ClassVar[int] = 1
+
+
+class ArticleUpdated(ArticleFacts):
+    """A live article was edited; `revision` says which edit, `slug` may have changed."""
+
+    TYPE: ClassVar[str] = "article.updated"
+    VERSION: ClassVar[int] = 1
+
+    previous_slug: str | None = None
+
+
+class ArticleUnpublished(EventData):
+    """An article was taken off the site."""
+
+    TYPE: ClassVar[str] = "article.unpublished"
+    VERSION: ClassVar[int] = 1
+
+    article_id: str
+    revision: int = Field(default=1, ge=1)
+    slug: str
 
 
 class PageView(BaseModel):
@@ -40,6 +69,9 @@ class PageView(BaseModel):
     article_id: str | None = None
     referrer_host: str | None = None
     is_bot: bool = False
+    # The user-agent family ("Googlebot", "HeadlessChrome", "Chrome"), never the raw UA:
+    # it lets an operator see what the bot filter excluded.
+    agent_family: str | None = Field(default=None, max_length=64)
     viewed_at: AwareDatetime
 
 
@@ -55,8 +87,19 @@ class PageViewed(EventData):
 DataT = TypeVar("DataT", bound=EventData)
 
 EVENT_TYPES: dict[str, type[EventData]] = {
-    event.TYPE: event for event in (ArticlePublished, PageViewed)
+    event.TYPE: event
+    for event in (ArticlePublished, ArticleUpdated, ArticleUnpublished, PageViewed)
 }
+
+EventT = TypeVar("EventT", bound=type[EventData])
+
+
+def register_event(event: EventT) -> EventT:
+    """Make a service-private event type decodable (e.g. the notifier's delivery jobs)."""
+    known = EVENT_TYPES.setdefault(event.TYPE, event)
+    if known is not event:
+        raise ValueError(f"event type {event.TYPE!r} is already registered")
+    return event
 
 
 class _EnvelopeHeader(BaseModel):

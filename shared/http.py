@@ -103,6 +103,26 @@ async def read_model(
         raise Unprocessable("request body does not match the schema", details) from None
 
 
+async def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
+    """Parse query parameters into `model`: 400 for operator-like or repeated keys, 422 for
+    values of the wrong shape. Values stay plain strings until the model types them, so
+    `?id[$ne]=x` or `?id={"$gt": ""}` can never reach a MongoDB filter as an operator."""
+    query = request.query
+    for key in query:
+        if "$" in key or "[" in key or "]" in key or "." in key:
+            raise BadRequest(f"query parameter {key!r} is not allowed")
+        if len(query.getall(key)) > 1:
+            raise BadRequest(f"query parameter {key!r} is given more than once")
+    try:
+        return model.model_validate(dict(query))
+    except ValidationError as error:
+        details = [
+            {"field": ".".join(str(p) for p in item["loc"]), "message": item["msg"]}
+            for item in error.errors(include_url=False, include_input=False)
+        ]
+        raise Unprocessable("query parameters do not match the schema", details) from None
+
+
 def make_app(middlewares: list[Any] | None = None) -> web.Application:
     return web.Application(
         middlewares=[error_middleware, *(middlewares or [])], client_max_size=MAX_BODY_BYTES

@@ -11,6 +11,7 @@ from services.content import views
 from services.content.config import ContentSettings
 from services.content.keys import BUS, RELAY, SETTINGS, STORE, VISITORS
 from services.content.outbox import OutboxRelay
+from services.content.pages import add_page_routes
 from services.content.store import ArticleStore
 from services.content.visitors import VisitorHasher
 from shared.background import Supervisor
@@ -48,6 +49,5 @@ def create_app(settings: ContentSettings) -> web.Application:
     app.router.add_get("/api/articles/{slug}", views.get_article)
     app.router.add_post("/api/articles/{article_id}/publish", views.publish_article)
     app.router.add_post("/api/views", views.record_view)
-    app.router.add_get("/", views.home_page)
-    app.router.add_get("/articles/{slug}", views.article_page)
+    add_page_routes(app)
     return app

@@ -4,7 +4,6 @@ import hmac
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import aiohttp_jinja2
 import structlog
 from aiohttp import web
 
@@ -16,7 +15,6 @@ from shared.db import Document
 from shared.errors import BadRequest, Unauthorized, Unavailable
 from shared.events import PageView, PageViewed, new_envelope
 from shared.http import json_response, read_model
-from shared.vietnamese import date_line
 
 log = structlog.get_logger(__name__)
 
@@ -98,22 +96,3 @@ def referrer_host(referrer: str | None) -> str | None:
         return urlsplit(referrer).hostname if referrer else None
     except ValueError:
         return None
-
-
-@aiohttp_jinja2.template("home.html")
-async def home_page(request: web.Request) -> dict[str, object]:
-    return {"articles": await request.app[STORE].latest(MAX_LIST), **_page_context(request)}
-
-
-@aiohttp_jinja2.template("article.html")
-async def article_page(request: web.Request) -> dict[str, object]:
-    article = await request.app[STORE].get_published_by_slug(request.match_info["slug"])
-    return {"article": article, **_page_context(request)}
-
-
-def _page_context(request: web.Request) -> dict[str, object]:
-    settings = request.app[SETTINGS]
-    return {
-        "counter_url": str(settings.counter_public_url).rstrip("/"),
-        "date_line": lambda moment: date_line(moment, settings.zone),
-    }

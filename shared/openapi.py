@@ -1,0 +1,212 @@
+"""An OpenAPI 3.1 document built from the pydantic models each route declares.
+
+Every service lists its operations once (`spec.operation(...)`), next to the route table,
+and serves `/openapi.json` plus a readable `/docs` page. Query parameters are declared as a
+pydantic model too, so the same model both documents and parses them (`read_query`).
+"""
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        }
+    },
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    # status -> a model, or a description for bodies that are not JSON models
+    responses: dict[int, type[BaseModel] | str] = field(default_factory=dict)
+    auth: bool = False
+    body_media_type: str = "application/json"
+
+
+class ApiSpec:
+    def __init__(self, title: str, version: str, description: str) -> None:
+        self.title, self.version, self.description = title, version, description
+        self.operations: list[Operation] = []
+        self._document: dict[str, Any] | None = None
+
+    def operation(
+        self,
+        method: str,
+        path: str,
+        summary: str,
+        *,
+        tag: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        responses: dict[int, type[BaseModel] | str] | None = None,
+        auth: bool = False,
+        body_media_type: str = "application/json",
+    ) -> None:
+        self.operations.append(
+            Operation(
+                method.lower(),
+                path,
+                summary,
+                tag,
+                body,
+                query,
+                responses or {200: "OK"},
+                auth,
+                body_media_type,
+            )
+        )
+        self._document = None
+
+    def document(self) -> dict[str, Any]:
+        if self._document is None:
+            self._document = self._build()
+        return self._document
+
+    def _build(self) -> dict[str, Any]:
+        models = {
+            model
+            for op in self.operations
+            for model in (op.body, *op.responses.values())
+            if isinstance(model, type) and issubclass(model, BaseModel)
+        }
+        keyed: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+            (model, "serialization") for model in models
+        ] + [(op.body, "validation") for op in self.operations if op.body is not None]
+        refs, definitions = models_json_schema(keyed, ref_template=REF_TEMPLATE)
+        schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
+        schemas["Error"] = ERROR_SCHEMA
+        paths: dict[str, dict[str, Any]] = {}
+        for op in self.operations:
+            item: dict[str, Any] = {
+                "summary": op.summary,
+                "tags": [op.tag],
+                "operationId": _operation_id(op),
+                "parameters": _path_parameters(op.path) + _query_parameters(op.query),
+                "responses": {},
+            }
+            if op.auth:
+                item["security"] = [{"bearer": []}]
+            if op.body is not None:
+                item["requestBody"] = {
+                    "required": True,
+                    "content": {op.body_media_type: {"schema": refs[(op.body, "validation")]}},
+                }
+            for status, answer in sorted(op.responses.items()):
+                if isinstance(answer, str):
+                    item["responses"][str(status)] = {"description": answer}
+                else:
+                    item["responses"][str(status)] = {
+                        "description": answer.__doc__.strip().splitlines()[0]
+                        if answer.__doc__
+                        else "OK",
+                        "content": {
+                            "application/json": {"schema": refs[(answer, "serialization")]}
+                        },
+                    }
+            item["responses"]["4XX"] = {
+                "description": "The request was refused; the body says why.",
+                "content": {
+                    "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}
+                },
+            }
+            paths.setdefault(op.path, {})[op.method] = item
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": self.title, "version": self.version, "description": self.description},
+            "paths": paths,
+            "components": {
+                "schemas": schemas,
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            },
+        }
+
+    def add_routes(self, app: web.Application) -> None:
+        """Serve `/openapi.json` and a plain `/docs` page that lists every operation."""
+
+        async def openapi_json(_: web.Request) -> web.Response:
+            return web.json_response(self.document(), dumps=_dumps)
+
+        async def docs(_: web.Request) -> web.Response:
+            return web.Response(text=self._docs_page(), content_type="text/html")
+
+        app.router.add_get("/openapi.json", openapi_json)
+        app.router.add_get("/docs", docs)
+
+    def _docs_page(self) -> str:
+        rows = []
+        for op in self.operations:
+            auth = " 🔒" if op.auth else ""
+            body = f"<br><small>body: {html.escape(op.body.__name__)}</small>" if op.body else ""
+            query = ""
+            if op.query is not None:
+                names = ", ".join(html.escape(name) for name in op.query.model_fields)
+                query = f"<br><small>query: {names}</small>"
+            rows.append(
+                f"<tr><td><code>{op.method.upper()}</code></td>"
+                f"<td><code>{html.escape(op.path)}</code>{auth}</td>"
+                f"<td>{html.escape(op.summary)}{body}{query}</td></tr>"
+            )
+        return (
+            '<!doctype html><html lang="vi"><meta charset="utf-8">'
+            f"<title>{html.escape(self.title)} API</title>"
+            "<style>body{font:16px system-ui;margin:2rem;max-width:70rem}"
+            "td{padding:.3rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}</style>"
+            f"<h1>{html.escape(self.title)} API {html.escape(self.version)}</h1>"
+            f"<p>{html.escape(self.description)}</p>"
+            '<p>Machine-readable: <a href="openapi.json">openapi.json</a>. '
+            'Errors are JSON: <code>{"error": {"code", "message", "details"}}</code>.</p>'
+            "<table><tr><th>Method</th><th>Path</th><th>What</th></tr>"
+            + "".join(rows)
+            + "</table></html>"
+        )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _operation_id(op: Operation) -> str:
+    words = re.findall(r"[a-zA-Z0-9]+", op.path)
+    return op.method + "".join(word.capitalize() for word in words)
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", path)
+    ]
+
+
+def _query_parameters(query: type[BaseModel] | None) -> list[dict[str, Any]]:
+    if query is None:
+        return []
+    schema = query.model_json_schema(ref_template=REF_TEMPLATE)
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
