@@ -10,7 +10,7 @@ import pytest
 
 from shared.bus import Bus, PublishFailed, RetryLater
 from shared.events import Envelope, PageView, PageViewed, new_envelope
-from tests.support import eventually
+from tests.support import AMQP_URL, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -163,3 +163,22 @@ async def test_an_outage_of_a_dependency_does_not_use_up_the_attempts(
     await bus.publish(page_viewed())
     await eventually(lambda: calls == 6, what="the handler to get through")
     await assert_all_acked(bus, amqp)
+
+
+async def test_every_replica_gets_its_own_copy_of_a_broadcast(exchange: str, bus: Bus) -> None:
+    replicas = [Bus(AMQP_URL, exchange) for _ in range(2)]
+    copies: list[list[str]] = [[], []]
+    try:
+        for replica, seen in zip(replicas, copies, strict=True):
+            await replica.connect()
+
+            async def remember(event: Envelope[Any], seen: list[str] = seen) -> None:
+                seen.append(str(event.event_id))
+
+            await replica.consume_broadcast({PageViewed: remember})
+        sent = page_viewed()
+        await bus.publish(sent)
+        await eventually(lambda: all(seen == [str(sent.event_id)] for seen in copies))
+    finally:
+        for replica in replicas:
+            await replica.close()

@@ -1,17 +1,22 @@
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
 
 from shared.events import (
     ArticlePublished,
+    ArticleUnpublished,
+    ArticleUpdated,
+    EventData,
     PageView,
     PageViewed,
     UnreadableEvent,
     decode,
     encode,
     new_envelope,
+    register_event,
 )
 
 
@@ -22,6 +27,7 @@ def article() -> ArticlePublished:
         title="Đẩy mạnh công tác dân vận",
         lead="Tóm tắt",
         section="Biên giới, biển đảo",
+        section_slug="bien-gioi-bien-dao",
         authors=["Nguyễn Văn A"],
         url="https://portal.example/articles/day-manh-cong-tac-dan-van",
         published_at=datetime(2022, 4, 25, 9, 56, tzinfo=UTC),
@@ -94,3 +100,34 @@ def test_garbage_is_refused(body: bytes) -> None:
 def test_naive_timestamp_is_refused() -> None:
     with pytest.raises(UnreadableEvent):
         decode(raw(occurred_at="2022-04-25T09:56:00", event_id=str(uuid.uuid4())))
+
+
+def test_article_updated_and_unpublished_round_trip() -> None:
+    facts = article().model_dump()
+    updated = ArticleUpdated(**facts, previous_slug="old-slug")
+    unpublished = ArticleUnpublished(article_id="a1", revision=3, slug="day-manh")
+    for data in (updated, unpublished):
+        decoded = decode(encode(new_envelope(data, "content")))
+        assert decoded.data == data
+        assert decoded.type == data.TYPE
+
+
+def test_a_private_event_type_becomes_decodable_once_registered() -> None:
+    class Ping(EventData):
+        TYPE: ClassVar[str] = f"test.ping.{uuid.uuid4().hex}"
+        VERSION: ClassVar[int] = 1
+        n: int
+
+    body = encode(new_envelope(Ping(n=1), "test"))
+    with pytest.raises(UnreadableEvent, match="unknown event type"):
+        decode(body)
+    register_event(Ping)
+    assert decode(body).data == Ping(n=1)
+    register_event(Ping)  # registering the same class again is harmless
+
+    class Impostor(EventData):
+        TYPE: ClassVar[str] = Ping.TYPE
+        VERSION: ClassVar[int] = 1
+
+    with pytest.raises(ValueError, match="already registered"):
+        register_event(Impostor)
