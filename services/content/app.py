@@ -1,20 +1,42 @@
-"""The content app factory: wires the store, the bus and the outbox relay into aiohttp."""
+"""The content app factory: wires the store, the read cache, the bus, the outbox relay, the
+scheduler and the beacon batcher into aiohttp."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from services.content import views
+from services.content.auth import EditorTokens
+from services.content.beacons import ViewBatcher
 from services.content.config import ContentSettings
-from services.content.keys import BUS, RELAY, SETTINGS, STORE, VISITORS
+from services.content.http_cache import ResponseCache
+from services.content.keys import (
+    BATCHER,
+    BUS,
+    READER,
+    RELAY,
+    RESPONSES,
+    SCHEDULER,
+    SETTINGS,
+    STORE,
+    TOKENS,
+    VISITORS,
+    WORKFLOW,
+)
 from services.content.outbox import OutboxRelay
 from services.content.pages import add_page_routes
+from services.content.reader import ArticleReader
+from services.content.routes import add_api_routes
+from services.content.schedule import ScheduleBook
+from services.content.scheduler import Scheduler
 from services.content.store import ArticleStore
 from services.content.visitors import VisitorHasher
+from services.content.workflow import Workflow
 from shared.background import Supervisor
+from shared.events import ArticlePublished, ArticleUnpublished, ArticleUpdated, Envelope
 from shared.http import ReadinessCheck, add_ops_routes, make_app
 from shared.lifecycle import connections
 
@@ -33,21 +55,48 @@ def create_app(settings: ContentSettings) -> web.Application:
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with connections(settings, checks) as (db, bus):
             store = ArticleStore(db, str(settings.public_url))
-            await store.create_indexes()
+            await store.register_slugs()
+            book = ScheduleBook(db, settings.schedule_lease_seconds)
+            workflow = Workflow(store, book)
+            reader = ArticleReader(store, settings.cache_reload_seconds)
+            await reader.load_all()
             relay = OutboxRelay(store, bus, settings.outbox_poll_seconds)
-            app[STORE], app[BUS], app[RELAY] = store, bus, relay
+
+            async def published_by_scheduler(article_id: str) -> None:
+                await reader.refresh(article_id)
+                relay.wake()
+
+            scheduler = Scheduler(
+                store, book, workflow, settings.schedule_poll_seconds, published_by_scheduler
+            )
+            batcher = ViewBatcher(bus, settings.view_batch_window_ms / 1000)
+            app[STORE], app[BUS], app[RELAY], app[WORKFLOW] = store, bus, relay, workflow
+            app[READER], app[SCHEDULER], app[BATCHER] = reader, scheduler, batcher
+            app[RESPONSES] = ResponseCache(reader, settings.public_max_age)
+            app[TOKENS] = EditorTokens(db, settings.editor_token.get_secret_value())
             app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
+
+            # Every replica hears every article event (its own queue) and re-reads that
+            # article, so an edit made anywhere shows everywhere as soon as it is relayed.
+            async def on_article_event(envelope: Envelope[Any]) -> None:
+                await reader.refresh(envelope.data.article_id)
+
+            await bus.consume_broadcast(
+                dict.fromkeys(
+                    (ArticlePublished, ArticleUpdated, ArticleUnpublished), on_article_event
+                )
+            )
+            batcher.start()
             supervisor.start("outbox-relay", relay.run())
+            supervisor.start("scheduler", scheduler.run())
+            supervisor.start("cache-reload", reader.run())
             checks["tasks"] = supervisor.check
             yield
+            await batcher.close()
             await supervisor.stop()
 
     app.cleanup_ctx.append(lifecycle)
     add_ops_routes(app, checks)
-    app.router.add_post("/api/articles", views.create_article)
-    app.router.add_get("/api/articles", views.list_articles)
-    app.router.add_get("/api/articles/{slug}", views.get_article)
-    app.router.add_post("/api/articles/{article_id}/publish", views.publish_article)
-    app.router.add_post("/api/views", views.record_view)
+    add_api_routes(app)
     add_page_routes(app)
     return app

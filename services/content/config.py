@@ -10,7 +10,8 @@ from shared.settings import ServiceSettings
 class ContentSettings(ServiceSettings):
     mongo_db: str = "content"
     http_port: int = 8081
-    # Until editor accounts exist (the content issue), one shared token guards the write API.
+    # The bootstrap admin token (never stored). Editors get their own tokens from
+    # `python -m services.content.tokens create`; only their hashes are stored.
     editor_token: SecretStr = Field(min_length=16)
     # Where readers reach the portal; article URLs in events are built on it.
     public_url: HttpUrl = HttpUrl("http://127.0.0.1:8081")
@@ -20,3 +21,13 @@ class ContentSettings(ServiceSettings):
     # Only these peers may set X-Forwarded-For; anyone else's header is ignored.
     trusted_proxies: list[IPv4Network | IPv6Network] = Field(default_factory=list)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    # How often replicas look for due scheduled articles (publication within this + ~1 s).
+    schedule_poll_seconds: float = Field(default=1.0, gt=0, le=4)
+    # After this long, a claimed but unpublished schedule may be claimed again.
+    schedule_lease_seconds: float = Field(default=30.0, gt=0)
+    # The read cache is rebuilt this often in case an event was missed.
+    cache_reload_seconds: float = Field(default=60.0, gt=0)
+    # Cache-Control max-age of public API reads (0: clients revalidate with the ETag).
+    public_max_age: int = Field(default=0, ge=0, le=86400)
+    # How long a beacon waits for others to share its broker message.
+    view_batch_window_ms: float = Field(default=2.0, ge=0, le=100)

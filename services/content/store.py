@@ -1,117 +1,196 @@
-"""Articles in MongoDB. An article's pending events live in its own `outbox` field."""
+"""Articles in MongoDB. An article's pending events live in its own `outbox` field.
 
+Every write is one `update_one` on the article's `_id`, conditioned on the revision that
+was read; the event it causes is pushed into the same document, so a write and its event
+are never separated. Slugs are claimed by inserting `_id=slug` into `slugs`: unique inserts
+are atomic on FerretDB, so two articles can never take one slug, and an old slug keeps
+pointing at its article (for the 301).
+"""
+
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+import structlog
+from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.content.models import ArticleDraft
-from services.content.sanitize import clean_body
-from services.content.slugs import make_slug
+from services.content.errors import Conflict
 from shared.db import Document
 from shared.errors import NotFound
-from shared.events import ArticlePublished, Envelope, encode, new_envelope
 
-PRODUCER = "content"
-EVENT_IDS = uuid.UUID("6f1c2a52-8d0e-4d6b-9a53-5b7e0c1f2a90")  # namespace for derived event ids
+log = structlog.get_logger(__name__)
+
+# Read for lists and the cache: everything but the heavy or internal fields.
+SUMMARY_FIELDS = {"body": 0, "outbox": 0}
 
 
 class ArticleStore:
     def __init__(self, db: AsyncDatabase[Document], public_url: str) -> None:
         self.articles: AsyncCollection[Document] = db["articles"]
+        self.slugs: AsyncCollection[Document] = db["slugs"]
+        self.audit: AsyncCollection[Document] = db["audit"]
         self._public_url = public_url.rstrip("/")
+        self._locks = KeyedLocks()
 
-    async def create_indexes(self) -> None:
-        await self.articles.create_index([("slug", ASCENDING)], unique=True)
+    async def register_slugs(self) -> None:
+        """Claim the slug of every article filed before the slug registry existed (at start;
+        a no-op once done). Every hot lookup goes by `_id`, so no other index is needed."""
+        registered = {str(doc["_id"]) async for doc in self.slugs.find({}, {"_id": 1})}
+        async for article in self.articles.find({}, {"slug": 1}):
+            if article["slug"] not in registered:
+                await self.claim_slug(str(article["slug"]), str(article["_id"]))
 
     def url_for(self, slug: str) -> str:
         return f"{self._public_url}/articles/{slug}"
 
-    async def create(self, draft: ArticleDraft, editor: str) -> Document:
-        now = datetime.now(UTC)
-        base = make_slug(draft.title)
-        for attempt in range(1, 50):
+    # --- slugs ---------------------------------------------------------------------------
+
+    async def claim_slug(self, slug: str, article_id: str) -> bool:
+        """Take `slug` for the article; True if it is (now or already) the article's own."""
+        try:
+            await self.slugs.insert_one({"_id": slug, "article_id": article_id})
+        except DuplicateKeyError:
+            owner = await self.slug_owner(slug)
+            return owner == article_id
+        return True
+
+    async def claim_free_slug(self, base: str, article_id: str) -> str:
+        for attempt in range(1, 200):
             slug = base if attempt == 1 else f"{base}-{attempt}"
-            document: Document = {
-                "_id": uuid.uuid4().hex,
-                "slug": slug,
-                **draft.model_dump(),
-                "body": clean_body(draft.body),
-                "status": "draft",
-                "revision": 1,
-                "created_at": now,
-                "updated_at": now,
-                "created_by": editor,
-                "updated_by": editor,
-                "published_at": None,
-                "outbox": [],
-            }
-            try:
-                await self.articles.insert_one(document)
-            except DuplicateKeyError:
-                continue  # the slug is taken: try the next suffix
-            return document
-        raise RuntimeError(f"no free slug for {base!r}")
+            if await self.claim_slug(slug, article_id):
+                return slug
+        raise Conflict(f"no free slug for {base!r}")
 
-    async def publish(self, article_id: str, editor: str) -> Document:
-        """Mark published and queue `article.published` in the same single-document write."""
-        article = await self.get(article_id)
-        if article["status"] == "published":
-            return article  # publishing twice is a no-op: one publication, one event
+    async def release_slug(self, slug: str, article_id: str) -> None:
+        await self.slugs.delete_one({"_id": slug, "article_id": article_id})
+
+    async def slug_owner(self, slug: str) -> str | None:
+        found = await self.slugs.find_one({"_id": slug})
+        return None if found is None else str(found["article_id"])
+
+    # --- writes --------------------------------------------------------------------------
+
+    async def insert(self, article: Document) -> None:
+        await self.articles.insert_one(article)
+
+    async def write(
+        self,
+        article: Document,
+        changes: Document,
+        editor: str,
+        action: str,
+        event: Document | None = None,
+    ) -> Document:
+        """Apply `changes` as the next revision of `article`, with its event, in one write.
+
+        409 if the article moved on since it was read. Returns the new document."""
         now = datetime.now(UTC)
-        # Derived, not random: if two racing publishes both get through (FerretDB has no
-        # atomic compare-and-set), their events share one id and consumers keep one.
-        event_id = uuid.uuid5(EVENT_IDS, f"{article_id}:published:{article['revision']}")
-        event = new_envelope(self._published_event(article, now), PRODUCER, event_id)
-        # The filter makes this a compare-and-set: if someone changed the article since our
-        # read, nothing is written and their state is what we return.
-        await self.articles.update_one(
-            {"_id": article_id, "status": article["status"], "revision": article["revision"]},
-            {
-                "$set": {
-                    "status": "published",
-                    "published_at": now,
-                    "updated_at": now,
-                    "updated_by": editor,
-                },
-                "$inc": {"revision": 1},
-                "$push": {"outbox": outbox_entry(event)},
-            },
-        )
-        return await self.get(article_id)
+        article_id = str(article["_id"])
+        revision = int(article["revision"]) + 1
+        fields = {**changes, "revision": revision, "updated_at": now, "updated_by": editor}
+        update: dict[str, Any] = {"$set": fields}
+        if event is not None:
+            update["$push"] = {"outbox": event}
+        async with self._locks.hold(article_id):
+            result = await self.articles.update_one(
+                {"_id": article_id, "revision": article["revision"]}, update
+            )
+            if result.matched_count == 0:
+                raise Conflict("the article was changed meanwhile; reload it and try again")
+            await self._verify(article, update, revision, event)
+        written = {**article, **fields}
+        if event is not None:
+            written["outbox"] = [*article.get("outbox", []), event]
+        await self.record(article_id, revision, action, editor, now)
+        return written
 
-    def _published_event(self, article: Document, published_at: datetime) -> ArticlePublished:
-        slug = str(article["slug"])
-        return ArticlePublished(
-            article_id=str(article["_id"]),
-            slug=slug,
-            title=str(article["title"]),
-            lead=str(article["lead"]),
-            section=str(article["section"]),
-            authors=list(article["authors"]),
-            url=self.url_for(slug),
-            published_at=published_at,
-        )
+    async def _verify(
+        self, article: Document, update: Document, revision: int, event: Document | None
+    ) -> None:
+        """Read the write back. FerretDB applies concurrent updates of one document as
+        read-modify-write without isolation, so a racing writer (another replica's relay
+        removing a sent event) can undo ours; if it did, apply ours again."""
+        current = await self.find(str(article["_id"]))
+        if current is None:
+            return
+        if current["revision"] == article["revision"]:
+            log.warning("store.write_lost", article_id=article["_id"], revision=revision)
+            await self.articles.update_one(
+                {"_id": article["_id"], "revision": article["revision"]}, update
+            )
+        elif current["revision"] == revision and event is not None:
+            queued = {entry["event_id"] for entry in current.get("outbox", [])}
+            if event["event_id"] not in queued:
+                # Lost, or already sent and removed: sending it again is safe (same id).
+                log.warning("store.event_lost", article_id=article["_id"], revision=revision)
+                await self.articles.update_one(
+                    {"_id": article["_id"]}, {"$push": {"outbox": event}}
+                )
+
+    async def record(
+        self, article_id: str, revision: int, action: str, editor: str, at: datetime
+    ) -> None:
+        """Who did what, and when: one audit line per revision (a unique insert)."""
+        # A racing writer of the same revision may have recorded it already.
+        with contextlib.suppress(DuplicateKeyError):
+            await self.audit.insert_one(
+                {
+                    "_id": f"{article_id}:{revision}",
+                    "article_id": article_id,
+                    "revision": revision,
+                    "action": action,
+                    "by": editor,
+                    "at": at,
+                }
+            )
+
+    # --- reads ---------------------------------------------------------------------------
 
     async def get(self, article_id: str) -> Document:
-        article = await self.articles.find_one({"_id": article_id})
+        article = await self.find(article_id)
         if article is None:
             raise NotFound(f"no article {article_id!r}")
         return article
 
+    async def find(self, article_id: str) -> Document | None:
+        return await self.articles.find_one({"_id": article_id})
+
+    async def live_summaries(self) -> list[Document]:
+        return await self.articles.find({"status": "published"}, SUMMARY_FIELDS).to_list()
+
+    async def for_editors(self, status: str | None, limit: int) -> list[Document]:
+        query: Document = {} if status is None else {"status": status}
+        hidden = {"outbox": 0, "search_tokens": 0}
+        cursor = self.articles.find(query, hidden).sort("updated_at", DESCENDING)
+        return await cursor.limit(limit).to_list()
+
+    async def scheduled(self) -> list[Document]:
+        return await self.articles.find(
+            {"status": "scheduled"}, {"_id": 1, "revision": 1, "publish_at": 1}
+        ).to_list()
+
+    async def latest(self, limit: int) -> list[Document]:
+        """Kept for pages that do not read through the ArticleReader yet."""
+        cursor = self.articles.find({"status": "published"}).sort("published_at", DESCENDING)
+        return await cursor.limit(limit).to_list()
+
     async def get_published_by_slug(self, slug: str) -> Document:
+        """Kept for pages that do not read through the ArticleReader yet."""
         article = await self.articles.find_one({"slug": slug, "status": "published"})
         if article is None:
             raise NotFound(f"no published article {slug!r}")
         return article
 
-    async def latest(self, limit: int) -> list[Document]:
-        cursor = self.articles.find({"status": "published"}).sort("published_at", DESCENDING)
-        return await cursor.limit(limit).to_list()
+    async def history(self, article_id: str) -> list[Document]:
+        return await self.audit.find({"article_id": article_id}).sort("revision").to_list()
+
+    # --- outbox --------------------------------------------------------------------------
 
     async def with_pending_events(self, limit: int = 100) -> list[Document]:
         cursor = self.articles.find({"outbox.event_id": {"$exists": True}}, {"outbox": 1})
@@ -119,9 +198,31 @@ class ArticleStore:
 
     async def mark_sent(self, article_id: str, entry: Document) -> None:
         # $pull by the whole entry: FerretDB v1 cannot $pull by a condition on a field.
-        await self.articles.update_one({"_id": article_id}, {"$pull": {"outbox": entry}})
+        # Under this replica's lock for the article, so it never races our own writes.
+        async with self._locks.hold(article_id):
+            await self.articles.update_one({"_id": article_id}, {"$pull": {"outbox": entry}})
 
 
-def outbox_entry(event: Envelope[Any]) -> Document:
-    # The encoded envelope is kept whole, so every retry sends the same event_id.
-    return {"event_id": str(event.event_id), "type": event.type, "body": encode(event).decode()}
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex

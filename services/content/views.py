@@ -1,68 +1,91 @@
-"""HTTP handlers of the content service: the write API, the read API, the beacon, the pages."""
+"""Public HTTP handlers: the read API (served through the response cache) and the beacon."""
 
-import hmac
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import structlog
 from aiohttp import web
 
-from services.content.keys import BUS, RELAY, SETTINGS, STORE, VISITORS
-from services.content.models import Article, ArticleDraft, ArticleList, ViewBeacon
-from services.content.visitors import client_ip, is_bot
+from services.content.agents import classify
+from services.content.keys import BATCHER, READER, RESPONSES, SETTINGS, VISITORS
+from services.content.models import (
+    ArticleList,
+    LatestQuery,
+    NoQuery,
+    OtherQuery,
+    SearchQuery,
+    SectionList,
+    ViewBeacon,
+)
+from services.content.reader import Redirect
+from services.content.visitors import client_ip
 from shared.bus import PublishFailed
-from shared.db import Document
-from shared.errors import BadRequest, Unauthorized, Unavailable
-from shared.events import PageView, PageViewed, new_envelope
-from shared.http import json_response, read_model
-
-log = structlog.get_logger(__name__)
-
-MAX_LIST = 50
-
-
-def require_editor(request: web.Request) -> str:
-    expected = request.app[SETTINGS].editor_token.get_secret_value()
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized("a valid editor bearer token is required")
-    return "editor"
-
-
-def to_article(request: web.Request, document: Document) -> Article:
-    url = request.app[STORE].url_for(document["slug"])
-    return Article.model_validate({**document, "id": document["_id"], "url": url})
-
-
-async def create_article(request: web.Request) -> web.Response:
-    editor = require_editor(request)
-    draft = await read_model(request, ArticleDraft)
-    document = await request.app[STORE].create(draft, editor)
-    return json_response(to_article(request, document), status=201)
-
-
-async def publish_article(request: web.Request) -> web.Response:
-    editor = require_editor(request)
-    document = await request.app[STORE].publish(request.match_info["article_id"], editor)
-    request.app[RELAY].wake()
-    return json_response(to_article(request, document))
-
-
-async def get_article(request: web.Request) -> web.Response:
-    document = await request.app[STORE].get_published_by_slug(request.match_info["slug"])
-    return json_response(to_article(request, document))
+from shared.errors import NotFound, Unavailable
+from shared.events import PageView
+from shared.http import read_model, read_query
 
 
 async def list_articles(request: web.Request) -> web.Response:
-    try:
-        limit = int(request.query.get("limit", "20"))
-    except ValueError:
-        raise BadRequest("limit must be an integer") from None
-    if not 1 <= limit <= MAX_LIST:
-        raise BadRequest(f"limit must be between 1 and {MAX_LIST}")
-    documents = await request.app[STORE].latest(limit)
-    items = [to_article(request, d) for d in documents]
-    return json_response(ArticleList(items=items))
+    query = await read_query(request, LatestQuery)
+
+    async def build() -> bytes:
+        page = await request.app[READER].latest(
+            limit=query.limit, cursor=query.cursor, section=query.section, tag=query.tag
+        )
+        return page.model_dump_json().encode()
+
+    return await request.app[RESPONSES].respond(request, build)
+
+
+async def get_article(request: web.Request) -> web.Response:
+    if request.query_string:  # the hot path has none; any given are still vetted
+        await read_query(request, NoQuery)
+    slug = request.match_info["ref"]
+    reader = request.app[READER]
+    found = await reader.by_slug(slug)
+    if isinstance(found, Redirect):
+        raise web.HTTPMovedPermanently(f"/api/articles/{found.slug}")
+    if found is None:
+        raise NotFound(f"no published article {slug!r}")
+    article = found
+
+    async def build() -> bytes:
+        return article.model_dump_json().encode()
+
+    return await request.app[RESPONSES].respond(request, build)
+
+
+async def other_news(request: web.Request) -> web.Response:
+    query = await read_query(request, OtherQuery)
+    reader = request.app[READER]
+    found = await reader.by_slug(request.match_info["slug"])
+    if not found or isinstance(found, Redirect):
+        raise NotFound(f"no published article {request.match_info['slug']!r}")
+    article = found
+
+    async def build() -> bytes:
+        items = await reader.other_news(article, limit=query.limit)
+        return ArticleList(items=items).model_dump_json().encode()
+
+    return await request.app[RESPONSES].respond(request, build)
+
+
+async def list_sections(request: web.Request) -> web.Response:
+    await read_query(request, NoQuery)
+
+    async def build() -> bytes:
+        return SectionList(items=await request.app[READER].sections()).model_dump_json().encode()
+
+    return await request.app[RESPONSES].respond(request, build)
+
+
+async def search_articles(request: web.Request) -> web.Response:
+    query = await read_query(request, SearchQuery)
+
+    async def build() -> bytes:
+        items = await request.app[READER].search(query.q, limit=query.limit)
+        return ArticleList(items=items).model_dump_json().encode()
+
+    return await request.app[RESPONSES].respond(request, build)
 
 
 async def record_view(request: web.Request) -> web.Response:
@@ -71,6 +94,7 @@ async def record_view(request: web.Request) -> web.Response:
     beacon = await read_model(request, ViewBeacon, require_json_type=False)
     settings = request.app[SETTINGS]
     user_agent = request.headers.get("User-Agent", "")
+    agent = classify(user_agent)
     now = datetime.now(UTC)
     view = PageView(
         visitor=await request.app[VISITORS].visitor(
@@ -79,13 +103,13 @@ async def record_view(request: web.Request) -> web.Response:
         path=beacon.path,
         article_id=beacon.article_id,
         referrer_host=referrer_host(beacon.referrer),
-        is_bot=is_bot(user_agent),
+        is_bot=agent.is_bot,
+        agent_family=agent.family,
         viewed_at=now,
     )
     try:
-        await request.app[BUS].publish(new_envelope(PageViewed(views=[view]), "content"))
-    except PublishFailed as error:
-        log.warning("beacon.refused", error=str(error))
+        await request.app[BATCHER].record(view)
+    except PublishFailed:
         raise Unavailable("the view could not be recorded; try again") from None
     return web.Response(status=204)
 

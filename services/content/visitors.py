@@ -1,7 +1,6 @@
 """Who is viewing, without keeping who they are: a salted hash that changes every local day."""
 
 import hashlib
-import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_address
@@ -12,25 +11,22 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.content.agents import classify
 from shared.db import Document
 from shared.vietnamese import local_day
 
 SALT_LIFETIME = timedelta(hours=48)
 
-BOT_PATTERN = re.compile(
-    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|headless|lighthouse|pingdom"
-    r"|curl|wget|python-requests|python-urllib|aiohttp|httpclient|go-http-client|java/",
-    re.IGNORECASE,
-)
-
 
 def is_bot(user_agent: str) -> bool:
-    return not user_agent or BOT_PATTERN.search(user_agent) is not None
+    return classify(user_agent).is_bot
 
 
 def client_ip(request: web.Request, trusted: list[IPv4Network | IPv6Network]) -> str:
     """The peer's address, or, behind a trusted proxy, the nearest untrusted hop it reports."""
     peer = request.remote or "0.0.0.0"  # noqa: S104 - a placeholder, never bound
+    if not trusted:
+        return peer  # no proxy is trusted: the header is ignored without parsing anything
     hops = [peer]
     if _is_trusted(peer, trusted):
         forwarded = request.headers.get("X-Forwarded-For", "")

@@ -4,46 +4,63 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from services.content.app import create_app
-from services.content.config import ContentSettings
-from tests.support import AMQP_URL, MONGO_URL
+from tests.content_support import (
+    AUTH,
+    SECTION,
+    Client,
+    act,
+    create,
+    drop_topology,
+    error_of,
+    publish,
+    replica,
+    settings_for,
+)
 
 pytestmark = pytest.mark.integration
 
-TOKEN = "integration-editor-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
 
 @pytest.fixture
-async def client(exchange: str, db_name: str) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = ContentSettings(
-        amqp_url=AMQP_URL,
-        mongo_url=MONGO_URL,
-        mongo_db=db_name,
-        exchange=exchange,
-        editor_token=TOKEN,
-    )
-    async with TestClient(TestServer(create_app(settings))) as client:
+async def client(exchange: str, db_name: str, amqp: Any) -> AsyncIterator[Client]:
+    async with replica(settings_for(db_name, exchange)) as client:
         yield client
+    await drop_topology(amqp, exchange)
 
 
-async def error_of(response: Any) -> dict[str, Any]:
-    error: dict[str, Any] = (await response.json())["error"]
-    return error
-
-
-async def test_write_api_needs_the_editor_token(client: TestClient[Any, Any]) -> None:
-    response = await client.post("/api/articles", json={"title": "x", "section": "y"})
+async def test_write_api_needs_a_token_and_the_right_role(client: Client) -> None:
+    response = await client.post("/api/articles", json={"title": "x", "section": SECTION})
     assert response.status == 401
     assert (await error_of(response))["code"] == "unauthorized"
     wrong = {"Authorization": "Bearer not-the-token"}
-    response = await client.post("/api/articles", json={}, headers=wrong)
-    assert response.status == 401
+    assert (await client.post("/api/articles", json={}, headers=wrong)).status == 401
+    assert (await client.get("/api/editor/articles", headers=wrong)).status == 401
+
+    made = await client.post(
+        "/api/editor/tokens", json={"name": "Nguyễn Văn A", "role": "editor"}, headers=AUTH
+    )
+    assert made.status == 201
+    editor = {"Authorization": f"Bearer {(await made.json())['token']}"}
+    me = await (await client.get("/api/editor/me", headers=editor)).json()
+    assert me == {"name": "Nguyễn Văn A", "role": "editor"}
+    # An editor may write but not make tokens: 403, not 401.
+    refused = await client.post("/api/editor/tokens", json={"name": "b"}, headers=editor)
+    assert refused.status == 403
+    assert (await error_of(refused))["code"] == "forbidden"
+    article = await create_as(client, editor, "Bài của biên tập viên")
+    assert article["created_by"] == "Nguyễn Văn A"
 
 
-async def test_bad_bodies_get_400_or_422_with_the_fields(client: TestClient[Any, Any]) -> None:
+async def create_as(client: Client, headers: dict[str, str], title: str) -> dict[str, object]:
+    response = await client.post(
+        "/api/articles", json={"title": title, "section": SECTION}, headers=headers
+    )
+    assert response.status == 201
+    result: dict[str, object] = await response.json()
+    return result
+
+
+async def test_bad_bodies_get_400_413_or_422_with_the_fields(client: Client) -> None:
     response = await client.post(
         "/api/articles", data="{oops", headers={**AUTH, "Content-Type": "application/json"}
     )
@@ -52,41 +69,150 @@ async def test_bad_bodies_get_400_or_422_with_the_fields(client: TestClient[Any,
     assert response.status == 422
     fields = {detail["field"] for detail in (await error_of(response))["details"]}
     assert fields == {"title", "section"}
+    response = await client.post(
+        "/api/articles", json={"title": "x", "section": "khong-co"}, headers=AUTH
+    )
+    assert response.status == 422
     response = await client.post("/api/articles", json={"title": "x" * 1_000_000}, headers=AUTH)
     assert response.status == 413
 
 
-async def test_a_draft_is_hidden_until_published(client: TestClient[Any, Any]) -> None:
-    draft = {"title": "Hội nghị Đà Nẵng", "section": "Tin tức", "lead": "Tóm tắt"}
-    created = await client.post("/api/articles", json=draft, headers=AUTH)
-    assert created.status == 201
-    article = await created.json()
+async def test_a_draft_is_hidden_until_published(client: Client) -> None:
+    article = await create(client, "Hội nghị Đà Nẵng", lead="Tóm tắt", tags=["Biển đảo"])
     assert article["slug"] == "hoi-nghi-da-nang"
+    assert article["status"] == "draft"
     assert (await client.get("/api/articles/hoi-nghi-da-nang")).status == 404
 
-    published = await client.post(f"/api/articles/{article['id']}/publish", headers=AUTH)
-    assert published.status == 200
-    assert (await published.json())["status"] == "published"
+    published = await act(client, article["id"], "publish")
+    assert published["status"] == "published"
     response = await client.get("/api/articles/hoi-nghi-da-nang")
     assert response.status == 200
-    assert (await response.json())["title"] == "Hội nghị Đà Nẵng"
+    body = await response.json()
+    assert body["title"] == "Hội nghị Đà Nẵng"
+    assert body["section"] == "Tin tức - Sự kiện"
+    assert body["tags"] == [{"slug": "bien-dao", "name": "Biển đảo"}]
     listed = await (await client.get("/api/articles?limit=5")).json()
     assert [item["id"] for item in listed["items"]] == [article["id"]]
-    page = await client.get("/articles/hoi-nghi-da-nang")
-    assert "Hội nghị Đà Nẵng" in await page.text()
+    by_tag = await (await client.get("/api/articles?tag=bien-dao")).json()
+    assert [item["id"] for item in by_tag["items"]] == [article["id"]]
+    other_section = await (await client.get("/api/articles?section=thong-bao")).json()
+    assert other_section["items"] == []
 
 
-async def test_unknown_article_and_bad_limit(client: TestClient[Any, Any]) -> None:
+async def test_unknown_article_bad_limits_and_operators(client: Client) -> None:
     response = await client.post("/api/articles/nope/publish", headers=AUTH)
     assert response.status == 404
     assert (await error_of(response))["code"] == "not_found"
-    assert (await client.get("/api/articles?limit=0")).status == 400
-    assert (await client.get("/api/articles?limit=abc")).status == 400
+    assert (await client.get("/api/articles?limit=0")).status == 422
+    assert (await client.get("/api/articles?limit=51")).status == 422
+    assert (await client.get("/api/articles?limit=abc")).status == 422
+    for query in ("section[$ne]=x", "tag.$gt=", "limit=1&limit=2", "q[$regex]=a"):
+        response = await client.get(f"/api/articles?{query}")
+        assert response.status == 400, query
+    assert (await client.get('/api/search?q={"$ne": null}')).status == 200
+    assert (await client.get("/api/articles?cursor=not-a-cursor")).status == 400
 
 
-async def test_beacon_is_refused_with_503_when_no_queue_takes_it(
-    client: TestClient[Any, Any],
-) -> None:
+async def test_life_cycle_conflicts_are_409(client: Client) -> None:
+    article = await create(client, "Vòng đời bài viết")
+    response = await client.post(f"/api/articles/{article['id']}/unpublish", headers=AUTH)
+    assert response.status == 409
+    assert (await error_of(response))["code"] == "conflict"
+    stale = await client.patch(
+        f"/api/articles/{article['id']}", json={"lead": "mới", "revision": 99}, headers=AUTH
+    )
+    assert stale.status == 409
+    other = await create(client, "Bài khác")
+    taken = await client.patch(
+        f"/api/articles/{other['id']}", json={"slug": article["slug"]}, headers=AUTH
+    )
+    assert taken.status == 409
+
+
+async def test_the_slug_holds_after_publishing_and_an_old_one_redirects(client: Client) -> None:
+    draft = await create(client, "Tiêu đề tạm")
+    renamed = await client.patch(
+        f"/api/articles/{draft['id']}", json={"title": "Tiêu đề chính thức"}, headers=AUTH
+    )
+    assert (await renamed.json())["slug"] == "tieu-de-chinh-thuc"  # a draft's slug follows
+    await act(client, draft["id"], "publish")
+    edited = await client.patch(
+        f"/api/articles/{draft['id']}", json={"title": "Tiêu đề đã sửa"}, headers=AUTH
+    )
+    assert (await edited.json())["slug"] == "tieu-de-chinh-thuc"  # a live one keeps it
+    moved = await client.patch(
+        f"/api/articles/{draft['id']}", json={"slug": "duong-dan-moi"}, headers=AUTH
+    )
+    assert (await moved.json())["slug"] == "duong-dan-moi"
+    response = await client.get("/api/articles/tieu-de-chinh-thuc", allow_redirects=False)
+    assert response.status == 301
+    assert response.headers["Location"] == "/api/articles/duong-dan-moi"
+    assert (await client.get("/api/articles/tieu-de-tam")).status == 404
+
+
+async def test_etag_gives_304_and_changes_with_an_edit(client: Client) -> None:
+    article = await publish(client, "Bài có ETag")
+    url = f"/api/articles/{article['slug']}"
+    first = await client.get(url)
+    etag = first.headers["ETag"]
+    assert "max-age" in first.headers["Cache-Control"]
+    again = await client.get(url, headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.headers["ETag"] == etag
+    listing = await client.get("/api/articles")
+    assert (
+        await client.get("/api/articles", headers={"If-None-Match": listing.headers["ETag"]})
+    ).status == 304
+
+    await client.patch(f"/api/articles/{article['id']}", json={"lead": "Sửa"}, headers=AUTH)
+    changed = await client.get(url, headers={"If-None-Match": etag})
+    assert changed.status == 200
+    assert (await changed.json())["lead"] == "Sửa"
+
+
+async def test_editor_views_preview_and_history(client: Client) -> None:
+    article = await create(client, "Bản nháp của tôi", body="<p>Đoạn</p><script>x</script>")
+    assert article["body"] == "<p>Đoạn</p>"
+    listed = await (await client.get("/api/editor/articles?status=draft", headers=AUTH)).json()
+    assert [item["id"] for item in listed["items"]] == [article["id"]]
+    one = await client.get(f"/api/editor/articles/{article['id']}", headers=AUTH)
+    assert (await one.json())["status"] == "draft"
+    preview = await client.post(
+        "/api/editor/preview",
+        json={"body": '<a href="javascript:x" onclick="y">a</a>'},
+        headers=AUTH,
+    )
+    assert (await preview.json())["body"] == '<a rel="noopener noreferrer">a</a>'
+    await act(client, article["id"], "publish")
+    history = await client.get(f"/api/editor/articles/{article['id']}/history", headers=AUTH)
+    actions = [(e["revision"], e["action"], e["by"]) for e in (await history.json())["items"]]
+    assert actions == [(1, "create", "bootstrap-admin"), (2, "publish", "bootstrap-admin")]
+
+
+async def test_search_ignores_case_and_diacritics(client: Client) -> None:
+    first = await publish(client, "Đẩy mạnh công tác dân vận")
+    second = await publish(client, "Hội nghị tại Đà Nẵng", lead="Công tác dân vận ở cơ sở")
+    found = await (await client.get("/api/search?q=dan van")).json()
+    # The phrase in the title ranks above the words in the lead, although that one is newer.
+    assert [item["id"] for item in found["items"]] == [first["id"], second["id"]]
+    found = await (await client.get("/api/search?q=DA NANG")).json()
+    assert [item["id"] for item in found["items"]] == [second["id"]]
+    assert (await (await client.get("/api/search?q=zzz")).json())["items"] == []
+
+
+async def test_sections_and_other_news(client: Client) -> None:
+    older = await publish(client, "Tin cũ")
+    newer = await publish(client, "Tin mới")
+    await publish(client, "Thông báo", section="thong-bao")
+    sections = await (await client.get("/api/sections")).json()
+    counts = {item["slug"]: item["count"] for item in sections["items"]}
+    assert counts[SECTION] == 2
+    assert counts["thong-bao"] == 1
+    other = await (await client.get(f"/api/articles/{newer['slug']}/other")).json()
+    assert [item["id"] for item in other["items"]] == [older["id"]]
+
+
+async def test_beacon_is_refused_with_503_when_no_queue_takes_it(client: Client) -> None:
     # Nothing consumes page.viewed on this test's own exchange, so the broker returns the
     # message: the beacon must say so rather than pretend the view was recorded.
     response = await client.post("/api/views", data='{"path": "/"}')

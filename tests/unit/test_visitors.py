@@ -1,7 +1,9 @@
 from ipaddress import ip_network
 
+import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from services.content.agents import classify
 from services.content.visitors import client_ip, is_bot
 
 PROXY = [ip_network("10.0.0.0/8")]
@@ -29,3 +31,64 @@ def test_bots_and_headless_browsers_are_flagged() -> None:
     assert is_bot("Mozilla/5.0 HeadlessChrome/120.0")
     assert is_bot("")
     assert not is_bot("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36")
+
+
+@pytest.mark.parametrize(
+    ("agent", "family", "bot"),
+    [
+        (
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Googlebot",
+            True,
+        ),
+        (
+            "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+            "Bingbot",
+            True,
+        ),
+        (
+            "Mozilla/5.0 (compatible; coccocbot-web/1.0; +http://help.coccoc.com/)",
+            "coccocbot",
+            True,
+        ),
+        (
+            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+            "FacebookBot",
+            True,
+        ),
+        (
+            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.1)",
+            "GPTBot",
+            True,
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120.0.0.0 Safari/537.36",
+            "HeadlessChrome",
+            True,
+        ),
+        ("curl/8.5.0", "curl", True),
+        ("python-requests/2.32", "Python", True),
+        ("SomeNewCrawler/0.1 (+https://example.org/crawler)", "other bot", True),
+        ("", "empty", True),
+        ("Mozilla/5.0 (Windows NT 10.0) Chrome/120.0 Safari/537.36 Edg/120.0", "Edge", False),
+        (
+            "Mozilla/5.0 (Windows NT 10.0) coc_coc_browser/118.0 Chrome/112 Safari/537.36",
+            "CocCoc",
+            False,
+        ),
+        (
+            "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Version/17.0 Mobile Safari/604.1",
+            "Safari",
+            False,
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+            "Firefox",
+            False,
+        ),
+        ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile", "Chrome", False),
+    ],
+)
+def test_agent_families(agent: str, family: str, bot: bool) -> None:
+    assert classify(agent) == (family, bot)
+    assert is_bot(agent) is bot

@@ -1,0 +1,80 @@
+"""User-agent families and the bot flag, from a short list of well-known agents.
+
+The list is ordered: the first match wins, so crawlers and headless browsers (which also
+say "Chrome") come before the browsers they imitate, and Edge/Opera/Cốc Cốc before Chrome.
+An agent no entry names is a bot if it says so generically (bot, crawler, spider, …).
+"""
+
+import functools
+import re
+from typing import NamedTuple
+
+
+class Agent(NamedTuple):
+    family: str
+    is_bot: bool
+
+
+_KNOWN: tuple[tuple[str, str, bool], ...] = (
+    # search engines and link previews
+    (r"googlebot|google-inspectiontool|adsbot-google|mediapartners-google", "Googlebot", True),
+    (r"bingbot|bingpreview|msnbot", "Bingbot", True),
+    (r"coccocbot", "coccocbot", True),
+    (r"yandex(?:bot|images|mobilebot)", "YandexBot", True),
+    (r"baiduspider", "Baiduspider", True),
+    (r"duckduckbot", "DuckDuckBot", True),
+    (r"applebot", "Applebot", True),
+    (r"petalbot", "PetalBot", True),
+    (r"facebookexternalhit|facebookcatalog|meta-externalagent", "FacebookBot", True),
+    (r"twitterbot", "Twitterbot", True),
+    (r"slackbot", "Slackbot", True),
+    (r"telegrambot", "TelegramBot", True),
+    (r"discordbot", "Discordbot", True),
+    # SEO and AI crawlers
+    (r"ahrefsbot", "AhrefsBot", True),
+    (r"semrushbot", "SemrushBot", True),
+    (r"mj12bot", "MJ12bot", True),
+    (r"dotbot", "DotBot", True),
+    (r"gptbot|chatgpt-user|oai-searchbot", "GPTBot", True),
+    (r"claudebot|claude-web|anthropic-ai", "ClaudeBot", True),
+    (r"ccbot", "CCBot", True),
+    (r"bytespider", "Bytespider", True),
+    # monitors, headless browsers and HTTP libraries
+    (r"lighthouse|chrome-lighthouse", "Lighthouse", True),
+    (r"pingdom|uptimerobot|statuscake", "Monitor", True),
+    (r"headlesschrome", "HeadlessChrome", True),
+    (r"phantomjs", "PhantomJS", True),
+    (r"puppeteer|playwright|selenium|webdriver", "Automation", True),
+    (r"^curl/", "curl", True),
+    (r"^wget/", "Wget", True),
+    (r"python-requests|python-urllib|python-httpx|aiohttp", "Python", True),
+    (r"go-http-client", "Go", True),
+    (r"java/|okhttp|apache-httpclient", "Java", True),
+    (r"node-fetch|axios|undici", "Node", True),
+    # browsers
+    (r"coc_coc_browser|coccoc", "CocCoc", False),
+    (r"edg(?:e|a|ios)?/", "Edge", False),
+    (r"opr/|opera", "Opera", False),
+    (r"samsungbrowser", "Samsung Internet", False),
+    (r"firefox|fxios", "Firefox", False),
+    (r"crios|chrome/|chromium", "Chrome", False),
+    (r"safari/|applewebkit", "Safari", False),
+)
+_PATTERNS = [(re.compile(pattern, re.IGNORECASE), Agent(f, bot)) for pattern, f, bot in _KNOWN]
+_GENERIC_BOT = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|archiver|scanner|fetcher|httpclient", re.I
+)
+
+EMPTY = Agent("empty", True)
+UNKNOWN_BOT = Agent("other bot", True)
+OTHER = Agent("other", False)
+
+
+@functools.lru_cache(maxsize=4096)  # a site sees few distinct agents; each costs ~40 regexes
+def classify(user_agent: str) -> Agent:
+    if not user_agent.strip():
+        return EMPTY
+    for pattern, agent in _PATTERNS:
+        if pattern.search(user_agent):
+            return agent
+    return UNKNOWN_BOT if _GENERIC_BOT.search(user_agent) else OTHER

@@ -1,0 +1,119 @@
+"""The editors' HTTP handlers: write, schedule, publish, unpublish, preview, who am I."""
+
+from aiohttp import web
+
+from services.content.documents import editor_article
+from services.content.keys import READER, RELAY, STORE, TOKENS, WORKFLOW
+from services.content.models import (
+    ArticleDraft,
+    ArticlePatch,
+    AuditEntry,
+    AuditList,
+    EditorArticleList,
+    EditorListQuery,
+    EditorMe,
+    PreviewOut,
+    PreviewRequest,
+    ScheduleRequest,
+    TokenCreated,
+    TokenRequest,
+)
+from services.content.sanitize import clean_body
+from shared.db import Document
+from shared.http import json_response, read_model, read_query
+
+
+async def _answer(request: web.Request, article: Document, status: int = 200) -> web.Response:
+    """Refresh this replica's read cache now, send the queued event now, answer."""
+    await request.app[READER].refresh(str(article["_id"]))
+    if article.get("outbox"):
+        request.app[RELAY].wake()
+    url = request.app[STORE].url_for(article["slug"])
+    return json_response(editor_article(article, url), status=status)
+
+
+def _article_id(request: web.Request) -> str:
+    info = request.match_info
+    return info["article_id"] if "article_id" in info else info["ref"]
+
+
+async def create_article(request: web.Request) -> web.Response:
+    editor = await request.app[TOKENS].require(request)
+    draft = await read_model(request, ArticleDraft)
+    article = await request.app[WORKFLOW].create(draft, editor.name)
+    return await _answer(request, article, status=201)
+
+
+async def edit_article(request: web.Request) -> web.Response:
+    editor = await request.app[TOKENS].require(request)
+    patch = await read_model(request, ArticlePatch)
+    article = await request.app[WORKFLOW].edit(_article_id(request), patch, editor.name)
+    return await _answer(request, article)
+
+
+async def publish_article(request: web.Request) -> web.Response:
+    editor = await request.app[TOKENS].require(request)
+    article = await request.app[WORKFLOW].publish(_article_id(request), editor.name)
+    return await _answer(request, article)
+
+
+async def schedule_article(request: web.Request) -> web.Response:
+    editor = await request.app[TOKENS].require(request)
+    body = await read_model(request, ScheduleRequest)
+    workflow = request.app[WORKFLOW]
+    article = await workflow.schedule(_article_id(request), body.publish_at, editor.name)
+    return await _answer(request, article)
+
+
+async def unpublish_article(request: web.Request) -> web.Response:
+    editor = await request.app[TOKENS].require(request)
+    article = await request.app[WORKFLOW].unpublish(_article_id(request), editor.name)
+    return await _answer(request, article)
+
+
+async def draft_article(request: web.Request) -> web.Response:
+    editor = await request.app[TOKENS].require(request)
+    article = await request.app[WORKFLOW].to_draft(_article_id(request), editor.name)
+    return await _answer(request, article)
+
+
+async def list_for_editors(request: web.Request) -> web.Response:
+    await request.app[TOKENS].require(request)
+    query = await read_query(request, EditorListQuery)
+    store = request.app[STORE]
+    documents = await store.for_editors(query.status, query.limit)
+    items = [editor_article(d, store.url_for(d["slug"])) for d in documents]
+    return json_response(EditorArticleList(items=items))
+
+
+async def get_for_editors(request: web.Request) -> web.Response:
+    await request.app[TOKENS].require(request)
+    store = request.app[STORE]
+    article = await store.get(_article_id(request))
+    return json_response(editor_article(article, store.url_for(article["slug"])))
+
+
+async def article_history(request: web.Request) -> web.Response:
+    await request.app[TOKENS].require(request)
+    store = request.app[STORE]
+    await store.get(_article_id(request))  # 404 for an unknown article
+    entries = await store.history(_article_id(request))
+    return json_response(AuditList(items=[AuditEntry.model_validate(e) for e in entries]))
+
+
+async def preview(request: web.Request) -> web.Response:
+    await request.app[TOKENS].require(request)
+    body = await read_model(request, PreviewRequest)
+    return json_response(PreviewOut(body=clean_body(body.body)))
+
+
+async def me(request: web.Request) -> web.Response:
+    editor = await request.app[TOKENS].require(request)
+    return json_response(EditorMe(name=editor.name, role=editor.role))
+
+
+async def create_token(request: web.Request) -> web.Response:
+    await request.app[TOKENS].require(request, "admin")
+    body = await read_model(request, TokenRequest)
+    token = await request.app[TOKENS].create(body.name, body.role)
+    return json_response(TokenCreated(name=body.name, role=body.role, token=token), status=201)

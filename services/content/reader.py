@@ -1,0 +1,249 @@
+"""The read side: every live article's summary held in memory, kept fresh by events.
+
+Each replica holds the summaries (not the bodies) of all live articles, sorted newest
+first, and folds them for search. A write on this replica refreshes its entry at once;
+the other replicas refresh theirs from the broadcast `article.*` event (see app.py), and a
+periodic full reload repairs anything missed (e.g. while the broker was down). Bodies are
+fetched by `_id` (the one index FerretDB uses) and kept in a small LRU.
+"""
+
+import asyncio
+import base64
+import binascii
+import bisect
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import structlog
+
+from services.content import search
+from services.content.documents import article_out, summary
+from services.content.metrics import LIVE_ARTICLES
+from services.content.models import ArticleOut, ArticlePage, ArticleSummary, SectionOut
+from services.content.store import ArticleStore
+from shared.db import Document
+from shared.errors import BadRequest
+from shared.sections import SECTIONS
+
+log = structlog.get_logger(__name__)
+
+BODY_CACHE_SIZE = 1024
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """The article moved: `slug` is where it lives now."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    summary: ArticleSummary
+    revision: int
+    tag_slugs: frozenset[str]
+    searchable: search.Searchable
+    loaded_at: float  # monotonic time of the read this entry came from
+
+    @property
+    def order(self) -> tuple[float, str]:
+        """Sort key, newest first: the smaller, the newer."""
+        return (-self.summary.published_at.timestamp(), self.summary.id)
+
+
+def encode_cursor(order: tuple[float, str]) -> str:
+    return base64.urlsafe_b64encode(f"{order[0]!r}|{order[1]}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, article_id = raw.split("|", 1)
+        return (float(stamp), article_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("the cursor is not one this API gave out") from None
+
+
+class ArticleReader:
+    def __init__(self, store: ArticleStore, reload_seconds: float = 60.0) -> None:
+        self._store = store
+        self._reload_seconds = reload_seconds
+        self._entries: dict[str, Entry] = {}
+        self._by_slug: dict[str, str] = {}
+        # Revisions of articles seen going off line: an older, slower read must not revive them.
+        self._gone: dict[str, int] = {}
+        self._ordered: list[Entry] | None = []
+        self._orders: list[tuple[float, str]] = []
+        self._bodies: OrderedDict[str, ArticleOut] = OrderedDict()
+        self.generation = 0  # bumped on every change; response caches key on it
+
+    # --- keeping fresh -------------------------------------------------------------------
+
+    async def load_all(self) -> None:
+        started = time.monotonic()
+        documents = await self._store.live_summaries()
+        seen = set()
+        for document in documents:
+            seen.add(str(document["_id"]))
+            self._apply(document, started)
+        for article_id, entry in list(self._entries.items()):
+            # Gone from the database, unless a refresh that ran after our query put it here.
+            if article_id not in seen and entry.loaded_at < started:
+                self._remove(article_id, entry.revision)
+        log.debug("reader.loaded", articles=len(self._entries), s=time.monotonic() - started)
+
+    async def refresh(self, article_id: str) -> None:
+        """Read one article again by `_id` and update (or drop) its entry."""
+        started = time.monotonic()
+        document = await self._store.find(article_id)
+        if document is None:
+            self._remove(article_id, None)
+        elif document["status"] == "published":
+            self._apply(document, started)
+        else:
+            self._remove(article_id, int(document["revision"]))
+
+    async def run(self) -> None:
+        """The periodic full reload, the safety net for events this replica never got."""
+        while True:
+            await asyncio.sleep(self._reload_seconds)
+            try:
+                await self.load_all()
+            except Exception:
+                log.exception("reader.reload_failed")
+
+    def _apply(self, document: Document, loaded_at: float) -> None:
+        article_id = str(document["_id"])
+        revision = int(document["revision"])
+        current = self._entries.get(article_id)
+        if current is not None and current.revision >= revision:
+            return
+        if self._gone.get(article_id, 0) >= revision:
+            return
+        self._gone.pop(article_id, None)
+        item = summary(document, self._store.url_for(document["slug"]))
+        tokens = document.get("search_tokens") or []
+        entry = Entry(
+            summary=item,
+            revision=revision,
+            tag_slugs=frozenset(tag.slug for tag in item.tags),
+            searchable=search.Searchable.of(item.title, item.lead, tokens),
+            loaded_at=loaded_at,
+        )
+        if current is not None and self._by_slug.get(current.summary.slug) == article_id:
+            del self._by_slug[current.summary.slug]
+        self._entries[article_id] = entry
+        self._by_slug[item.slug] = article_id
+        self._changed(article_id)
+
+    def _remove(self, article_id: str, revision: int | None) -> None:
+        if revision is not None:
+            self._gone[article_id] = max(revision, self._gone.get(article_id, 0))
+        entry = self._entries.get(article_id)
+        if entry is None or (revision is not None and entry.revision > revision):
+            return
+        del self._entries[article_id]
+        if self._by_slug.get(entry.summary.slug) == article_id:
+            del self._by_slug[entry.summary.slug]
+        self._changed(article_id)
+
+    def _changed(self, article_id: str) -> None:
+        LIVE_ARTICLES.set(len(self._entries))
+        self._ordered = None
+        self._bodies.pop(article_id, None)
+        self.generation += 1
+
+    def _sorted(self) -> list[Entry]:
+        if self._ordered is None:
+            self._ordered = sorted(self._entries.values(), key=lambda entry: entry.order)
+            self._orders = [entry.order for entry in self._ordered]
+        return self._ordered
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def latest(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        section: str | None = None,
+        tag: str | None = None,
+    ) -> ArticlePage:
+        ordered = self._sorted()
+        start = 0
+        if cursor is not None:
+            after = decode_cursor(cursor)
+            start = bisect.bisect_right(self._orders, after)
+        items: list[Entry] = []
+        for entry in ordered[start:] if start else ordered:
+            if section is not None and entry.summary.section_slug != section:
+                continue
+            if tag is not None and tag not in entry.tag_slugs:
+                continue
+            items.append(entry)
+            if len(items) > limit:
+                break
+        more = len(items) > limit
+        items = items[:limit]
+        next_cursor = encode_cursor(items[-1].order) if more else None
+        return ArticlePage(items=[entry.summary for entry in items], next_cursor=next_cursor)
+
+    async def by_slug(self, slug: str) -> ArticleOut | Redirect | None:
+        article_id = self._by_slug.get(slug)
+        if article_id is None:
+            owner = await self._store.slug_owner(slug)
+            entry = self._entries.get(owner) if owner is not None else None
+            return Redirect(entry.summary.slug) if entry is not None else None
+        cached = self._bodies.get(article_id)
+        if cached is not None:
+            self._bodies.move_to_end(article_id)
+            return cached
+        generation = self.generation
+        document = await self._store.find(article_id)
+        if document is None or document["status"] != "published":
+            await self.refresh(article_id)
+            return None
+        out = article_out(document, self._store.url_for(document["slug"]))
+        entry = self._entries.get(article_id)
+        if entry is not None and entry.revision < out.revision:
+            self._apply(document, time.monotonic())  # this read is newer than the summary
+            if out.slug != slug:
+                return Redirect(out.slug)
+        elif entry is not None and entry.revision == out.revision and generation == self.generation:
+            # Cached only if nothing changed while we read: never keep an older body.
+            self._bodies[article_id] = out
+            if len(self._bodies) > BODY_CACHE_SIZE:
+                self._bodies.popitem(last=False)
+        return out
+
+    async def other_news(self, article: ArticleOut, *, limit: int = 5) -> list[ArticleSummary]:
+        found: list[ArticleSummary] = []
+        for entry in self._sorted():
+            item = entry.summary
+            if item.section_slug == article.section_slug and item.id != article.id:
+                found.append(item)
+                if len(found) == limit:
+                    break
+        return found
+
+    async def search(self, query: str, *, limit: int = 20) -> list[ArticleSummary]:
+        query_tokens = search.tokens(query)
+        if not query_tokens:
+            return []
+        scored = []
+        for entry in self._sorted():  # newest first, so equal scores stay newest first
+            points = search.score(query_tokens, entry.searchable)
+            if points:
+                scored.append((points, entry))
+        scored.sort(key=lambda pair: -pair[0])  # stable: recency breaks ties
+        return [entry.summary for _, entry in scored[:limit]]
+
+    async def sections(self) -> list[SectionOut]:
+        counts: dict[str, int] = {}
+        for entry in self._entries.values():
+            counts[entry.summary.section_slug] = counts.get(entry.summary.section_slug, 0) + 1
+        return [SectionOut(slug=s.slug, name=s.name, count=counts.get(s.slug, 0)) for s in SECTIONS]
+
+    def size(self) -> int:
+        return len(self._entries)
