@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Local infrastructure as plain processes (no Docker): RabbitMQ, FerretDB (MongoDB wire
-# protocol, SQLite backend) and Mailpit (SMTP sink + HTTP API). Idempotent.
+# protocol, SQLite backend) and Mailpit (SMTP sink + HTTP API). Idempotent. It also installs
+# the Debian packages the rest needs: nginx (the gateway scripts/services.sh starts) and
+# chromium (the browser tests drive it headless).
 # Usage: scripts/infra.sh [up|down|stop|status|rabbitmq-stop|rabbitmq-start]
 set -euo pipefail
 
@@ -97,6 +99,18 @@ install_rabbitmq() {
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends rabbitmq-server >/dev/null
 }
+# ---- Debian packages used by services.sh (nginx) and the browser tests (chromium) ----
+install_packages() {
+  local missing=()
+  command -v nginx >/dev/null || missing+=(nginx)
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  ((${#missing[@]})) || return 0
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # A system nginx the package may start (on :80) is not ours: the gateway has its own config.
+}
+
 rabbit_alive() { rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
 rabbit_ours() {  # marker holds the beam.smp pid of the node we started
   [[ -f "$RUN/rabbitmq.ours" ]] || return 1
@@ -164,6 +178,7 @@ up() {
   [[ -x "$CACHE/mailpit-$MAILPIT_VERSION" ]] || { build_mailpit >"$LOG/build-mailpit.log" 2>&1 & mpid=$!; }
   [[ -z "$fpid$mpid" ]] || say "building Go binaries in the background (logs in $LOG/build-*.log)"
   install_rabbitmq
+  install_packages
   [[ -z "$fpid" ]] || wait "$fpid" || { tail -n 30 "$LOG/build-ferretdb.log"; die "ferretdb build failed"; }
   [[ -z "$mpid" ]] || wait "$mpid" || { tail -n 30 "$LOG/build-mailpit.log"; die "mailpit build failed"; }
   rabbitmq_up

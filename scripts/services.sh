@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# The three services as local processes on the infrastructure of scripts/infra.sh.
-# Usage: scripts/services.sh [up|down|status]
+# The three services and the nginx gateway in front of them, as local processes on the
+# infrastructure of scripts/infra.sh. One URL serves everything, routed as in docker-compose
+# (gateway/portal.conf.template). Usage: scripts/services.sh [up|down|status]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="$ROOT/.local/run"; LOG="$ROOT/.local/log"; SECRETS="$ROOT/.local/secrets.env"
 SERVICES=(counter notifier content)
 declare -A PORT=([content]=8081 [counter]=8082 [notifier]=8083)
+GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+PORTAL="http://localhost:$GATEWAY_PORT"
+GATEWAY_STATE="$ROOT/.local/gateway"
+export PATH="$PATH:/usr/sbin:/sbin"
 mkdir -p "$RUN" "$LOG"
 
 say() { printf '==> %s\n' "$*"; }
 
 running() {  # name -> pid of our live process
-  local f="$RUN/$1.pid" pid
+  local f="$RUN/$1.pid" pid marker="services.$1"
+  [[ $1 == gateway ]] && marker="$GATEWAY_STATE/nginx.conf"
   [[ -f "$f" ]] || return 1
   pid=$(<"$f")
-  kill -0 "$pid" 2>/dev/null && grep -q "services.$1" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+  kill -0 "$pid" 2>/dev/null && grep -qF "$marker" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
 
 token() { python3 -c "import secrets; print(secrets.token_hex($1))"; }
@@ -24,6 +30,8 @@ secrets() {  # random development secrets, made once per checkout and never comm
     umask 077
     printf 'EDITOR_TOKEN=%s\nSIGNING_KEY=%s\n' "$(token 24)" "$(token 32)" >"$SECRETS"
   fi
+  # The counter's and notifier's admin API token (added later than the others).
+  grep -q '^ADMIN_TOKEN=' "$SECRETS" || printf 'ADMIN_TOKEN=%s\n' "$(token 24)" >>"$SECRETS"
   set -a; source "$SECRETS"; set +a
 }
 
@@ -36,22 +44,41 @@ wait_ready() {  # name: poll /readyz until 200 or 60 s
   done
 }
 
+gateway_up() {  # nginx in the foreground of its own session, config rendered from the template
+  command -v nginx >/dev/null || { echo "ERROR: nginx is missing: run scripts/infra.sh up" >&2; exit 1; }
+  if running gateway >/dev/null; then say "gateway: already running"; return; fi
+  local conf end=$((SECONDS + 30))
+  conf=$("$ROOT/.venv/bin/python" -m gateway.render "$GATEWAY_STATE" "$GATEWAY_PORT" \
+    "127.0.0.1:${PORT[content]}" "127.0.0.1:${PORT[counter]}" "127.0.0.1:${PORT[notifier]}")
+  nginx -t -q -c "$conf" -e "$GATEWAY_STATE/error.log"
+  say "gateway: starting nginx on :$GATEWAY_PORT (logs .local/gateway/*.log)"
+  setsid nohup nginx -c "$conf" -e "$GATEWAY_STATE/error.log" >>"$LOG/gateway.log" 2>&1 </dev/null &
+  echo $! >"$RUN/gateway.pid"
+  until curl -fsS -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/gateway/healthz" 2>/dev/null; do
+    if ! running gateway >/dev/null; then tail -n 20 "$GATEWAY_STATE/error.log" >&2; echo "ERROR: gateway exited" >&2; exit 1; fi
+    ((SECONDS < end)) || { echo "ERROR: gateway not answering" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+
 up() {
   secrets
-  export COUNTER_PUBLIC_URL="http://127.0.0.1:${PORT[counter]}"
+  # Every link the services write (emails, events) points at the gateway, the one URL.
+  export TRUSTED_PROXIES='["127.0.0.1/32"]' TRUST_FORWARDED_FOR=true
   for name in "${SERVICES[@]}"; do
     if running "$name" >/dev/null; then say "$name: already running"; continue; fi
     say "$name: starting on :${PORT[$name]} (log .local/log/$name.log)"
-    PUBLIC_URL="http://127.0.0.1:${PORT[$name]}" HTTP_PORT="${PORT[$name]}" \
+    PUBLIC_URL="$PORTAL" HTTP_PORT="${PORT[$name]}" \
       setsid nohup "$ROOT/.venv/bin/python" -m "services.$name" >>"$LOG/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid"
   done
   for name in "${SERVICES[@]}"; do wait_ready "$name"; done
+  gateway_up
   status
 }
 
 down() {
-  for name in "${SERVICES[@]}"; do
+  for name in gateway "${SERVICES[@]}"; do
     local pid
     if pid=$(running "$name"); then
       say "$name: stopping (pid $pid)"; kill -TERM "$pid"
@@ -74,15 +101,16 @@ status() {
   secrets
   cat <<TEXT
 
-  Portal (web page)     http://127.0.0.1:${PORT[content]}/
-  content API           http://127.0.0.1:${PORT[content]}/api/articles   (editor token in .local/secrets.env)
-  counter stats         http://127.0.0.1:${PORT[counter]}/stats
-  notifier API          http://127.0.0.1:${PORT[notifier]}/api/subscribers
+  Portal (everything)   $PORTAL/
+  editor page           $PORTAL/editor   (editor token in .local/secrets.env)
+  visitor stats         $PORTAL/api/stats
+  API docs              $PORTAL/docs/content/  $PORTAL/docs/counter/  $PORTAL/docs/notifier/
+  services directly     content :${PORT[content]}, counter :${PORT[counter]}, notifier :${PORT[notifier]}
   mail received         http://127.0.0.1:8025/
 $(console)
 
   Try:  curl -X POST -H "Authorization: Bearer \$EDITOR_TOKEN" -H 'Content-Type: application/json' \\
-          -d '{"title":"Tin đầu tiên","section":"Tin tức"}' http://127.0.0.1:${PORT[content]}/api/articles
+          -d '{"title":"Tin đầu tiên","section":"tin-tuc-su-kien"}' $PORTAL/api/articles
   Stop: make down
 TEXT
 }

@@ -1,33 +1,228 @@
-"""Reader pages, rendered on the server (the web frontend)."""
+"""Reader pages and the editor page, rendered on the server, and their versioned static assets."""
+
+import asyncio
+import hashlib
+import mimetypes
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from services.content.keys import SETTINGS, STORE
+from services.content.keys import READER, SETTINGS
+from services.content.models import ArticleSummary
+from services.content.reader import Redirect
+from shared.errors import HttpError, NotFound
+from shared.sections import SECTIONS, SECTIONS_BY_SLUG
 from shared.vietnamese import date_line
 
-MAX_LIST = 20
+STATIC = Path(__file__).parent / "static"
+HOME_SECTION_ITEMS = 4
+LIST_ITEMS = 20
+OTHER_NEWS = 5
+MAX_QUERY = 200
+
+# Pages change whenever an article is published or edited; assets never change under one
+# URL (the URL carries their content hash), so they can be cached for a year.
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    # No inline script anywhere: an article body that slipped past the sanitiser cannot run.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; "
+        "style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+ASSET_FOREVER = "public, max-age=31536000, immutable"
+
+# Who publishes the portal, as its header and footer show it.
+SITE = {
+    "site_name": "Cổng thông tin điện tử",
+    "site_body": "Ban Dân vận Tỉnh ủy",
+    "site_address": "Số 1 đường Hùng Vương, phường Đông Hà, tỉnh Quảng Trị",
+    "site_phone": "0233 3852 000",
+    "site_email": "bandanvan@portal.example",
+}
 
 
-@aiohttp_jinja2.template("home.html")
-async def home_page(request: web.Request) -> dict[str, object]:
-    return {"articles": await request.app[STORE].latest(MAX_LIST), **_page_context(request)}
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    content_type: str
+    charset: str | None
+    version: str
 
 
-@aiohttp_jinja2.template("article.html")
-async def article_page(request: web.Request) -> dict[str, object]:
-    article = await request.app[STORE].get_published_by_slug(request.match_info["slug"])
-    return {"article": article, **_page_context(request)}
+class Assets:
+    """The files of static/, read once at start and served from memory under a hash."""
+
+    def __init__(self, directory: Path) -> None:
+        self.files: dict[str, Asset] = {}
+        for path in sorted(directory.iterdir()):
+            if path.is_file():
+                body = path.read_bytes()
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                textual = content_type.startswith("text/") or content_type.endswith("javascript")
+                version = hashlib.sha256(body).hexdigest()[:12]
+                charset = "utf-8" if textual else None
+                self.files[path.name] = Asset(body, content_type, charset, version)
+
+    def url(self, name: str) -> str:
+        return f"/static/{self.files[name].version}/{name}"
 
 
-def _page_context(request: web.Request) -> dict[str, object]:
-    settings = request.app[SETTINGS]
+ASSETS = web.AppKey("page_assets", Assets)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def page(template: str) -> Callable[[Callable[[web.Request], Awaitable[dict[str, Any]]]], Handler]:
+    """Render `template` with what the handler returns; an error becomes an HTML error page."""
+
+    def wrap(build: Callable[[web.Request], Awaitable[dict[str, Any]]]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            try:
+                context = {"path": request.path, **await build(request)}
+                response = aiohttp_jinja2.render_template(template, request, context)
+            except HttpError as error:
+                context = {"path": request.path, "status": error.status, "message": error.message}
+                response = aiohttp_jinja2.render_template(
+                    "error.html", request, context, status=error.status
+                )
+            response.headers.update(PAGE_HEADERS)
+            return response
+
+        return handler
+
+    return wrap
+
+
+@page("home.html")
+async def home_page(request: web.Request) -> dict[str, Any]:
+    reader = request.app[READER]
+    latest, *by_section = await asyncio.gather(
+        reader.latest(limit=5),
+        *(reader.latest(limit=HOME_SECTION_ITEMS, section=s.slug) for s in SECTIONS),
+    )
+    blocks = [(section, found.items) for section, found in zip(SECTIONS, by_section, strict=True)]
+    return {"latest": latest.items, "blocks": [b for b in blocks if b[1]]}
+
+
+@page("list.html")
+async def section_page(request: web.Request) -> dict[str, Any]:
+    section = SECTIONS_BY_SLUG.get(request.match_info["slug"])
+    if section is None:
+        raise NotFound("Không có chuyên mục này.")
+    cursor = request.query.get("cursor") or None
+    found = await request.app[READER].latest(limit=LIST_ITEMS, cursor=cursor, section=section.slug)
     return {
-        "counter_url": str(settings.counter_public_url).rstrip("/"),
-        "date_line": lambda moment: date_line(moment, settings.zone),
+        "heading": section.name,
+        "current_section": section.slug,
+        "items": found.items,
+        "next_url": _more(found.next_cursor),
     }
 
 
+@page("list.html")
+async def tag_page(request: web.Request) -> dict[str, Any]:
+    slug = request.match_info["slug"]
+    cursor = request.query.get("cursor") or None
+    found = await request.app[READER].latest(limit=LIST_ITEMS, cursor=cursor, tag=slug)
+    if not found.items and cursor is None:
+        raise NotFound("Chưa có bài viết nào mang từ khóa này.")
+    name = next((t.name for a in found.items for t in a.tags if t.slug == slug), slug)
+    return {
+        "heading": f"Từ khóa: {name}",
+        "items": found.items,
+        "next_url": _more(found.next_cursor),
+    }
+
+
+@page("search.html")
+async def search_page(request: web.Request) -> dict[str, Any]:
+    query = request.query.get("q", "").strip()[:MAX_QUERY]
+    items = await request.app[READER].search(query, limit=LIST_ITEMS) if query else []
+    return {"query": query, "items": items}
+
+
+@page("article.html")
+async def article_page(request: web.Request) -> dict[str, Any]:
+    article = await request.app[READER].by_slug(request.match_info["slug"])
+    if isinstance(article, Redirect):
+        # An old slug: the article was renamed after it was published.
+        raise web.HTTPMovedPermanently(request.path.rsplit("/", 1)[0] + "/" + article.slug)
+    if article is None:
+        raise NotFound("Không tìm thấy bài viết.")
+    others = await request.app[READER].other_news(article, limit=OTHER_NEWS)
+    return {"article": article, "others": others, "current_section": article.section_slug}
+
+
+@page("subscribe.html")
+async def subscribe_page(request: web.Request) -> dict[str, Any]:
+    return {}
+
+
+@page("editor.html")
+async def editor_page(request: web.Request) -> dict[str, Any]:
+    return {"robots": "noindex"}
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    asset = request.app[ASSETS].files.get(request.match_info["name"])
+    if asset is None:
+        raise web.HTTPNotFound()
+    # An old version asked for during a deploy gets today's file, but only briefly cached.
+    current = request.match_info["version"] == asset.version
+    headers = {
+        "Cache-Control": ASSET_FOREVER if current else "public, max-age=60",
+        "ETag": f'"{asset.version}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    # The gateway's gzip turns the tag weak (W/"..."): either form is the same version.
+    if headers["ETag"] in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(
+        body=asset.body, content_type=asset.content_type, charset=asset.charset, headers=headers
+    )
+
+
+def _more(cursor: str | None) -> str | None:
+    """The link to the next page of a list, if there is one."""
+    return "?" + urlencode({"cursor": cursor}) if cursor else None
+
+
+def local_path(url: str) -> str:
+    """An article's absolute URL as a link on our own pages (whatever host built it)."""
+    return urlsplit(url).path or "/"
+
+
+def _template_globals(app: web.Application) -> Mapping[str, Any]:
+    zone = app[SETTINGS].zone
+    assets = app[ASSETS]
+
+    def when(moment: datetime) -> str:
+        return date_line(moment, zone)
+
+    def link(article: ArticleSummary) -> str:
+        return local_path(article.url)
+
+    return {"asset": assets.url, "date_line": when, "link": link, "sections": SECTIONS, **SITE}
+
+
 def add_page_routes(app: web.Application) -> None:
+    app[ASSETS] = Assets(STATIC)
+    aiohttp_jinja2.get_env(app).globals.update(_template_globals(app))
     app.router.add_get("/", home_page)
+    app.router.add_get("/chuyen-muc/{slug}", section_page)
+    app.router.add_get("/tu-khoa/{slug}", tag_page)
+    app.router.add_get("/tim-kiem", search_page)
     app.router.add_get("/articles/{slug}", article_page)
+    app.router.add_get("/dang-ky-nhan-tin", subscribe_page)
+    app.router.add_get("/editor", editor_page)
+    app.router.add_get("/static/{version}/{name}", static_file)

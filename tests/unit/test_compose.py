@@ -18,6 +18,7 @@ import pytest
 import yaml
 from jsonschema import Draft201909Validator
 
+from gateway.render import template_variables
 from services.content.config import ContentSettings
 from services.counter.config import CounterSettings
 from services.notifier.config import NotifierSettings
@@ -293,3 +294,98 @@ def test_dockerfile_image_holds_only_the_code_and_the_venv() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert "uv==0.13.9" in text
     assert "uv sync --frozen --no-dev" in text
+
+
+# ---- the gateway ---------------------------------------------------------------------------
+
+GATEWAY_TEMPLATE = ROOT / "gateway" / "portal.conf.template"
+_LOCATION = re.compile(r"location\s+(=|~)?\s*(\S+)\s*\{(.*?)\}", re.DOTALL)
+
+
+def gateway_locations() -> list[tuple[str, str, str]]:
+    """(modifier, pattern, body) of each location block of the gateway template."""
+    text = GATEWAY_TEMPLATE.read_text(encoding="utf-8")
+    return [(m[1] or "", m[2], m[3]) for m in _LOCATION.finditer(text)]
+
+
+def route(path: str) -> str:
+    """The location body nginx would pick for `path`: exact, then regex, then longest prefix."""
+    locations = gateway_locations()
+    for modifier, pattern, body in locations:
+        if modifier == "=" and pattern == path:
+            return body
+    for modifier, pattern, body in locations:
+        if modifier == "~" and re.search(pattern, path):
+            return body
+    prefixes = [(p, b) for m, p, b in locations if not m and path.startswith(p)]
+    assert prefixes, f"no gateway location for {path}"
+    return max(prefixes, key=lambda pair: len(pair[0]))[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "upstream"),
+    [
+        ("/", "content"),
+        ("/articles/tin-moi", "content"),
+        ("/static/0123abcd/site.css", "content"),
+        ("/editor", "content"),
+        ("/api/articles", "content"),
+        ("/api/views", "content"),
+        ("/api/editor/articles", "content"),
+        ("/api/search", "content"),
+        ("/api/stats", "counter"),
+        ("/api/stats/stream", "counter"),
+        ("/api/stats/articles/abc", "counter"),
+        ("/api/subscribers", "notifier"),
+        ("/api/deliveries/abc", "notifier"),
+        ("/api/suppressions", "notifier"),
+        ("/api/notifier/retry", "notifier"),
+        ("/subscriptions/confirm", "notifier"),
+        ("/docs/counter/", "counter/docs"),
+        ("/docs/notifier/openapi.json", "notifier/openapi.json"),
+        ("/openapi/content.json", "content/openapi.json"),
+    ],
+)
+def test_gateway_routes_each_path_to_its_service(path: str, upstream: str) -> None:
+    assert f"proxy_pass http://${upstream};" in route(path)
+
+
+def test_gateway_streams_server_sent_events_unbuffered() -> None:
+    body = route("/api/stats/stream")
+    assert "proxy_buffering off;" in body
+    assert re.search(r"proxy_read_timeout\s+\d+h;", body)
+
+
+def test_gateway_is_the_only_published_port(services: dict[str, Any]) -> None:
+    for name in APP_SERVICES:
+        assert "ports" not in services[name], f"{name}: a host port blocks --scale"
+    gateway = services["gateway"]
+    assert gateway["image"].startswith("nginx:1.27")
+    [published] = interpolate_all(gateway["ports"], {})
+    assert published == "8080:8080"
+
+
+def test_gateway_template_gets_every_variable_it_uses(services: dict[str, Any]) -> None:
+    gateway = services["gateway"]
+    template = GATEWAY_TEMPLATE.read_text(encoding="utf-8")
+    mounted = {volume.split(":")[1] for volume in gateway["volumes"]}
+    assert "/etc/nginx/templates/portal.conf.template" in mounted
+    env = environment_of(gateway, {})
+    assert template_variables(template) <= set(env)
+    assert env["GATEWAY_RESOLVER"] == "127.0.0.11"  # Docker's DNS: replicas come and go
+    for name in APP_SERVICES:
+        port = healthcheck_port(services[name])
+        assert env[f"GATEWAY_{name.upper()}"] == f"{name}:{port}"
+
+
+def test_content_trusts_only_the_gateway_for_forwarded_addresses(
+    services: dict[str, Any],
+) -> None:
+    address = interpolate(services["gateway"]["networks"]["default"]["ipv4_address"], {})
+    trusted = json.loads(environment_of(services["content"], {})["TRUSTED_PROXIES"])
+    assert trusted == [f"{address}/32"]
+
+
+def test_links_in_emails_and_events_point_at_the_gateway(services: dict[str, Any]) -> None:
+    for name in ("content", "notifier"):
+        assert environment_of(services[name], {})["PUBLIC_URL"] == "http://localhost:8080"

@@ -1,0 +1,1 @@
+"""The nginx gateway: its config template and the local renderer."""

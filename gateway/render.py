@@ -1,0 +1,67 @@
+"""Render the gateway's nginx configuration for a local run (the compose gateway renders itself).
+
+    python -m gateway.render STATE_DIR PORT CONTENT COUNTER NOTIFIER
+
+writes STATE_DIR/nginx.conf (start it with `nginx -c STATE_DIR/nginx.conf`) from the same
+portal.conf.template that docker-compose mounts, with host:port upstreams.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PORTAL_TEMPLATE = HERE / "portal.conf.template"
+LOCAL_TEMPLATE = HERE / "local.conf.template"
+MIME_TYPES = Path("/etc/nginx/mime.types")
+# Like the nginx image's envsubst step, only ${UPPER_CASE} names are ours; nginx's
+# own $variables pass through untouched.
+_VARIABLE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+
+def substitute(template: str, values: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"the gateway template needs {name}")
+        return values[name]
+
+    return _VARIABLE.sub(replace, template)
+
+
+def template_variables(template: str) -> set[str]:
+    return set(_VARIABLE.findall(template))
+
+
+def write_local_config(state: Path, port: int, content: str, counter: str, notifier: str) -> Path:
+    """Write nginx.conf and portal.conf into `state`; return the nginx.conf path."""
+    state = state.resolve()
+    for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (state / "tmp" / temp).mkdir(parents=True, exist_ok=True)
+    values = {
+        "GATEWAY_LISTEN": f"127.0.0.1:{port}",
+        # Upstreams are IP literals here, so nothing is ever resolved; nginx still wants one.
+        "GATEWAY_RESOLVER": "127.0.0.1",
+        "GATEWAY_CONTENT": content,
+        "GATEWAY_COUNTER": counter,
+        "GATEWAY_NOTIFIER": notifier,
+        "GATEWAY_STATE": str(state),
+        "GATEWAY_MIME_TYPES": str(MIME_TYPES),
+    }
+    (state / "portal.conf").write_text(substitute(PORTAL_TEMPLATE.read_text(), values))
+    main = state / "nginx.conf"
+    main.write_text(substitute(LOCAL_TEMPLATE.read_text(), values))
+    return main
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 5:
+        sys.stderr.write(__doc__ or "")
+        return 2
+    state, port, content, counter, notifier = argv
+    print(write_local_config(Path(state), int(port), content, counter, notifier))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
