@@ -64,10 +64,15 @@ def create_app(settings: ContentSettings) -> web.Application:
 
             async def published_by_scheduler(article_id: str) -> None:
                 await reader.refresh(article_id)
-                relay.wake()
+                relay.wake(article_id)
 
             scheduler = Scheduler(
-                store, book, workflow, settings.schedule_poll_seconds, published_by_scheduler
+                store,
+                book,
+                workflow,
+                settings.schedule_poll_seconds,
+                repair_seconds=settings.schedule_lease_seconds,
+                on_change=published_by_scheduler,
             )
             batcher = ViewBatcher(bus, settings.view_batch_window_ms / 1000)
             app[STORE], app[BUS], app[RELAY], app[WORKFLOW] = store, bus, relay, workflow

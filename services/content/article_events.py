@@ -21,8 +21,8 @@ EVENT_IDS = uuid.UUID("6f1c2a52-8d0e-4d6b-9a53-5b7e0c1f2a90")  # namespace for d
 
 
 def event_id(article_id: str, event_type: str, revision: int) -> uuid.UUID:
-    """Derived, not random: two racing writers of the same revision (FerretDB has no
-    compare-and-set) queue the same id, and consumers keep one."""
+    """Derived, not random: a revision's event has one id whoever queues or sends it and
+    however often, so consumers keep one."""
     return uuid.uuid5(EVENT_IDS, f"{article_id}:{event_type}:{revision}")
 
 

@@ -20,7 +20,9 @@ class ContentSettings(ServiceSettings):
     site_id: str = "portal"
     # Only these peers may set X-Forwarded-For; anyone else's header is ignored.
     trusted_proxies: list[IPv4Network | IPv6Network] = Field(default_factory=list)
-    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    # How often the relay scans every article for events a dead replica left unsent. A
+    # write's own events leave at once; the scan reads every document, so keep it rare.
+    outbox_poll_seconds: float = Field(default=30.0, gt=0)
     # How often replicas look for due scheduled articles (publication within this + ~1 s).
     schedule_poll_seconds: float = Field(default=1.0, gt=0, le=4)
     # After this long, a claimed but unpublished schedule may be claimed again.

@@ -27,7 +27,7 @@ async def _answer(request: web.Request, article: Document, status: int = 200) ->
     """Refresh this replica's read cache now, send the queued event now, answer."""
     await request.app[READER].refresh(str(article["_id"]))
     if article.get("outbox"):
-        request.app[RELAY].wake()
+        request.app[RELAY].wake(str(article["_id"]))
     url = request.app[STORE].url_for(article["slug"])
     return json_response(editor_article(article, url), status=status)
 

@@ -1,6 +1,6 @@
 """Request and response bodies of the content API (they also generate its OpenAPI document)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -71,6 +71,15 @@ class ScheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     publish_at: AwareDatetime
+
+    @field_validator("publish_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # Stored and compared in UTC; "0001-01-01T00:00+14:00" has no UTC equivalent.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range once converted to UTC") from None
 
 
 class PreviewRequest(BaseModel):
@@ -247,6 +256,6 @@ class ViewBeacon(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    path: str = Field(min_length=1, max_length=2048, pattern=r"^/")
+    path: str = Field(min_length=1, max_length=2048, pattern=r"^/[^\x00-\x1f\x7f]*$")
     article_id: str | None = Field(default=None, max_length=64)
     referrer: str | None = Field(default=None, max_length=2048)

@@ -1,55 +1,90 @@
-"""The outbox relay: sends the events queued inside article documents until the broker confirms."""
+"""The outbox relay: sends the events queued inside article documents until the broker confirms.
+
+Two ways in. A write on this replica wakes the relay with its article's id, and the relay
+reads that one article by `_id` (cheap) and sends its events at once, retrying with backoff
+while the broker is away. A periodic scan of every article (expensive on FerretDB, which
+scans all documents for anything but an `_id` match) picks up what a replica that died
+left behind; it also runs at start.
+"""
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Iterable
 
 import structlog
 
 from services.content.store import ArticleStore
 from shared.bus import Bus, PublishFailed
+from shared.db import Document
 
 log = structlog.get_logger(__name__)
+
+MIN_BACKOFF, MAX_BACKOFF = 0.1, 5.0
 
 
 class OutboxRelay:
     def __init__(self, store: ArticleStore, bus: Bus, poll_seconds: float) -> None:
         self._store = store
         self._bus = bus
-        self._poll_seconds = poll_seconds
+        self._scan_seconds = poll_seconds
+        self._woken: set[str] = set()
+        self._scan_now = True  # the first scan runs at start
         self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        """Called after a write that queued an event, so it leaves now rather than at the poll."""
+    def wake(self, article_id: str | None = None) -> None:
+        """After a write that queued an event on `article_id`: send it now. Without an id,
+        scan every article now."""
+        if article_id is None:
+            self._scan_now = True
+        else:
+            self._woken.add(article_id)
         self._wake.set()
 
     async def run(self) -> None:
-        backoff = 0.1
+        backoff = MIN_BACKOFF
+        next_scan = time.monotonic()
         while True:
+            self._wake.clear()  # before taking the work: a wake from now on is not missed
+            woken, self._woken = self._woken, set()
+            scan = self._scan_now or time.monotonic() >= next_scan
+            self._scan_now = False
             try:
-                await self.drain()
-                backoff = 0.1
-                timeout = self._poll_seconds
-            except PublishFailed as error:
-                log.warning("outbox.publish_failed", error=str(error), retry_in=backoff)
-                timeout, backoff = backoff, min(backoff * 2, 5.0)
-            except Exception:
-                log.exception("outbox.drain_failed", retry_in=backoff)
-                timeout, backoff = backoff, min(backoff * 2, 5.0)
+                await self.drain(woken)
+                if scan:
+                    await self.drain()
+                    next_scan = time.monotonic() + self._scan_seconds
+                backoff, timeout = MIN_BACKOFF, next_scan - time.monotonic()
+            except Exception as error:  # broker or database away: keep it all, retry soon
+                self._woken |= woken
+                self._scan_now = self._scan_now or scan
+                if isinstance(error, PublishFailed):
+                    log.warning("outbox.publish_failed", error=str(error), retry_in=backoff)
+                else:
+                    log.exception("outbox.drain_failed", retry_in=backoff)
+                timeout, backoff = backoff, min(backoff * 2, MAX_BACKOFF)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            self._wake.clear()
+                await asyncio.wait_for(self._wake.wait(), max(timeout, 0.0))
 
-    async def drain(self) -> int:
-        """Publish every pending event once; remove each only after its confirm. Returns sent."""
+    async def drain(self, article_ids: Iterable[str] | None = None) -> int:
+        """Publish the pending events of these articles (or of all, by a scan); remove
+        each only after its confirm. Returns how many were sent."""
+        if article_ids is None:
+            articles = await self._store.with_pending_events()
+        else:
+            found = [await self._store.pending_events_of(i) for i in article_ids]
+            articles = [article for article in found if article is not None]
         sent = 0
-        # Replicas may both send an entry; consumers drop the duplicate by event_id.
-        for article in await self._store.with_pending_events():
-            for entry in list(article.get("outbox", [])):
-                # Sent as stored: the same bytes and event_id on every retry, by any replica.
-                await self._bus.publish_encoded(
-                    entry["type"], entry["event_id"], entry["body"].encode()
-                )
-                await self._store.mark_sent(str(article["_id"]), entry)
-                log.info("outbox.sent", event_id=entry["event_id"], event_type=entry["type"])
-                sent += 1
+        for article in articles:
+            sent += await self._send(article)
         return sent
+
+    async def _send(self, article: Document) -> int:
+        # Replicas may both send an entry; consumers drop the duplicate by event_id.
+        for entry in article.get("outbox", []):
+            # Sent as stored: the same bytes and event_id on every retry, by any replica.
+            body = entry["body"].encode()
+            await self._bus.publish_encoded(entry["type"], entry["event_id"], body)
+            await self._store.mark_sent(str(article["_id"]), entry)
+            log.info("outbox.sent", event_id=entry["event_id"], event_type=entry["type"])
+        return len(article.get("outbox", []))

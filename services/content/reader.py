@@ -11,6 +11,7 @@ import asyncio
 import base64
 import binascii
 import bisect
+import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -60,9 +61,12 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, article_id = raw.split("|", 1)
-        return (float(stamp), article_id)
+        order = (float(stamp), article_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("the cursor is not one this API gave out") from None
+        order = (math.nan, "")
+    if not math.isfinite(order[0]):
+        raise BadRequest("the cursor is not one this API gave out")
+    return order
 
 
 class ArticleReader:
@@ -244,6 +248,3 @@ class ArticleReader:
         for entry in self._entries.values():
             counts[entry.summary.section_slug] = counts.get(entry.summary.section_slug, 0) + 1
         return [SectionOut(slug=s.slug, name=s.name, count=counts.get(s.slug, 0)) for s in SECTIONS]
-
-    def size(self) -> int:
-        return len(self._entries)

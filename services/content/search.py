@@ -3,6 +3,7 @@
 "Đà Nẵng" and "da nang" fold to the same tokens, so readers may type without diacritics.
 """
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,8 +26,9 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(fold(text))
 
 
-def html_text(html: str) -> str:
-    return TAG.sub(" ", html)
+def html_text(body: str) -> str:
+    # Entities decoded: "&amp;" must not make every article match "amp".
+    return html.unescape(TAG.sub(" ", body))
 
 
 def article_tokens(

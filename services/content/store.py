@@ -1,30 +1,27 @@
 """Articles in MongoDB. An article's pending events live in its own `outbox` field.
 
 Every write is one `update_one` on the article's `_id`, conditioned on the revision that
-was read; the event it causes is pushed into the same document, so a write and its event
+was read and made under the article's lock (locks.py: FerretDB needs it for the condition
+to hold); the event it causes is pushed into the same document, so a write and its event
 are never separated. Slugs are claimed by inserting `_id=slug` into `slugs`: unique inserts
 are atomic on FerretDB, so two articles can never take one slug, and an old slug keeps
 pointing at its article (for the 301).
 """
 
-import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.content.errors import Conflict
+from services.content.locks import ArticleLocks
 from shared.db import Document
 from shared.errors import NotFound
-
-log = structlog.get_logger(__name__)
 
 # Read for lists and the cache: everything but the heavy or internal fields.
 SUMMARY_FIELDS = {"body": 0, "outbox": 0}
@@ -36,7 +33,7 @@ class ArticleStore:
         self.slugs: AsyncCollection[Document] = db["slugs"]
         self.audit: AsyncCollection[Document] = db["audit"]
         self._public_url = public_url.rstrip("/")
-        self._locks = KeyedLocks()
+        self._locks = ArticleLocks(db)
 
     async def register_slugs(self) -> None:
         """Claim the slug of every article filed before the slug registry existed (at start;
@@ -97,47 +94,24 @@ class ArticleStore:
         update: dict[str, Any] = {"$set": fields}
         if event is not None:
             update["$push"] = {"outbox": event}
+        # Under the article's lock the revision filter is a true compare-and-set.
         async with self._locks.hold(article_id):
             result = await self.articles.update_one(
                 {"_id": article_id, "revision": article["revision"]}, update
             )
-            if result.matched_count == 0:
-                raise Conflict("the article was changed meanwhile; reload it and try again")
-            await self._verify(article, update, revision, event)
+        if result.matched_count == 0:
+            raise Conflict("the article was changed meanwhile; reload it and try again")
         written = {**article, **fields}
         if event is not None:
             written["outbox"] = [*article.get("outbox", []), event]
         await self.record(article_id, revision, action, editor, now)
         return written
 
-    async def _verify(
-        self, article: Document, update: Document, revision: int, event: Document | None
-    ) -> None:
-        """Read the write back. FerretDB applies concurrent updates of one document as
-        read-modify-write without isolation, so a racing writer (another replica's relay
-        removing a sent event) can undo ours; if it did, apply ours again."""
-        current = await self.find(str(article["_id"]))
-        if current is None:
-            return
-        if current["revision"] == article["revision"]:
-            log.warning("store.write_lost", article_id=article["_id"], revision=revision)
-            await self.articles.update_one(
-                {"_id": article["_id"], "revision": article["revision"]}, update
-            )
-        elif current["revision"] == revision and event is not None:
-            queued = {entry["event_id"] for entry in current.get("outbox", [])}
-            if event["event_id"] not in queued:
-                # Lost, or already sent and removed: sending it again is safe (same id).
-                log.warning("store.event_lost", article_id=article["_id"], revision=revision)
-                await self.articles.update_one(
-                    {"_id": article["_id"]}, {"$push": {"outbox": event}}
-                )
-
     async def record(
         self, article_id: str, revision: int, action: str, editor: str, at: datetime
     ) -> None:
         """Who did what, and when: one audit line per revision (a unique insert)."""
-        # A racing writer of the same revision may have recorded it already.
+        # Idempotent: a retried record of the same revision is not a second line.
         with contextlib.suppress(DuplicateKeyError):
             await self.audit.insert_one(
                 {
@@ -175,53 +149,24 @@ class ArticleStore:
             {"status": "scheduled"}, {"_id": 1, "revision": 1, "publish_at": 1}
         ).to_list()
 
-    async def latest(self, limit: int) -> list[Document]:
-        """Kept for pages that do not read through the ArticleReader yet."""
-        cursor = self.articles.find({"status": "published"}).sort("published_at", DESCENDING)
-        return await cursor.limit(limit).to_list()
-
-    async def get_published_by_slug(self, slug: str) -> Document:
-        """Kept for pages that do not read through the ArticleReader yet."""
-        article = await self.articles.find_one({"slug": slug, "status": "published"})
-        if article is None:
-            raise NotFound(f"no published article {slug!r}")
-        return article
-
     async def history(self, article_id: str) -> list[Document]:
         return await self.audit.find({"article_id": article_id}).sort("revision").to_list()
 
     # --- outbox --------------------------------------------------------------------------
 
     async def with_pending_events(self, limit: int = 100) -> list[Document]:
+        """A scan of every article (FerretDB indexes only `_id`): for the relay's safety net."""
         cursor = self.articles.find({"outbox.event_id": {"$exists": True}}, {"outbox": 1})
         return await cursor.limit(limit).to_list()
 
+    async def pending_events_of(self, article_id: str) -> Document | None:
+        return await self.articles.find_one({"_id": article_id}, {"outbox": 1})
+
     async def mark_sent(self, article_id: str, entry: Document) -> None:
         # $pull by the whole entry: FerretDB v1 cannot $pull by a condition on a field.
-        # Under this replica's lock for the article, so it never races our own writes.
+        # Under the article's lock: an unlocked $pull could undo a write made meanwhile.
         async with self._locks.hold(article_id):
             await self.articles.update_one({"_id": article_id}, {"$pull": {"outbox": entry}})
-
-
-class KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 def new_id() -> str:

@@ -11,15 +11,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.content.agents import classify
 from shared.db import Document
 from shared.vietnamese import local_day
 
 SALT_LIFETIME = timedelta(hours=48)
-
-
-def is_bot(user_agent: str) -> bool:
-    return classify(user_agent).is_bot
 
 
 def client_ip(request: web.Request, trusted: list[IPv4Network | IPv6Network]) -> str:

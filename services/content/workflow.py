@@ -134,16 +134,11 @@ class Workflow:
         _check_move(article, "published")
         return await self._publish(article, editor, datetime.now(UTC))
 
-    async def publish_due(self, article_id: str, revision: int, at: datetime) -> bool:
-        """The scheduler's publication of the booking made at `revision`; False if the
-        article moved on since (re-timed, published by hand, back to draft)."""
-        article = await self._store.find(article_id)
-        if article is None or article["revision"] != revision:
-            return False
-        if article["status"] != "scheduled":
-            return False
-        await self._publish(article, SCHEDULER, at)
-        return True
+    async def publish_scheduled(self, article: Document) -> Document:
+        """The scheduler's publication, dated at the scheduled time (409 if the article
+        changed since it was read)."""
+        _check_move(article, "published")
+        return await self._publish(article, SCHEDULER, article["publish_at"])
 
     async def _publish(self, article: Document, editor: str, now: datetime) -> Document:
         # A second publication (after an unpublish) keeps the first date: links, order and
@@ -161,10 +156,9 @@ class Workflow:
     async def schedule(self, article_id: str, publish_at: datetime, editor: str) -> Document:
         article = await self._store.get(article_id)
         _check_move(article, "scheduled")
-        publish_at = publish_at.astimezone(UTC)
-        # Booked before the article changes: a crash in between leaves a booking the
-        # scheduler finds stale (wrong revision) and drops, never an unbooked article.
-        await self._schedule.book(article_id, article["revision"] + 1, publish_at)
+        # Booked before the article changes: a crash in between leaves a booking that the
+        # scheduler checks against the article when due (and drops), never an unbooked one.
+        await self._schedule.book(article_id, publish_at)
         return await self._store.write(
             article, {"status": "scheduled", "publish_at": publish_at}, editor, "schedule"
         )

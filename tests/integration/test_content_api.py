@@ -110,7 +110,8 @@ async def test_unknown_article_bad_limits_and_operators(client: Client) -> None:
         response = await client.get(f"/api/articles?{query}")
         assert response.status == 400, query
     assert (await client.get('/api/search?q={"$ne": null}')).status == 200
-    assert (await client.get("/api/articles?cursor=not-a-cursor")).status == 400
+    for cursor in ("not-a-cursor", "bmFufHg", "aW5mfHg"):  # the last two: "nan|x", "inf|x"
+        assert (await client.get(f"/api/articles?cursor={cursor}")).status == 400, cursor
 
 
 async def test_life_cycle_conflicts_are_409(client: Client) -> None:
@@ -127,6 +128,12 @@ async def test_life_cycle_conflicts_are_409(client: Client) -> None:
         f"/api/articles/{other['id']}", json={"slug": article["slug"]}, headers=AUTH
     )
     assert taken.status == 409
+    # A time with no UTC equivalent is a bad request, not a crash.
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = await client.post(
+            f"/api/articles/{article['id']}/schedule", json={"publish_at": when}, headers=AUTH
+        )
+        assert response.status == 422, when
 
 
 async def test_the_slug_holds_after_publishing_and_an_old_one_redirects(client: Client) -> None:

@@ -84,7 +84,8 @@ async def test_a_cancelled_schedule_does_not_fire(
 ) -> None:
     async with replica(settings_for(db_name, exchange)) as client:
         article = await create(client, "Hủy lịch đăng")
-        soon = datetime.now(UTC) + timedelta(milliseconds=300)
+        # Far enough ahead that the cancellation surely lands first, even on a loaded machine.
+        soon = datetime.now(UTC) + timedelta(seconds=1.5)
         await act(client, article["id"], "schedule", publish_at=soon.isoformat())
         back = await act(client, article["id"], "draft")
         assert back["status"] == "draft"
@@ -100,3 +101,55 @@ async def test_a_cancelled_schedule_does_not_fire(
         assert (await again.json())["status"] == "draft"
         assert scheduler.fired == 0
     assert await probe.drain() == []
+
+
+async def test_an_article_edited_while_scheduled_still_goes_live(
+    exchange: str, db_name: str, probe: Probe
+) -> None:
+    async with replica(settings_for(db_name, exchange)) as client:
+        article = await create(client, "Sửa khi đã lên lịch", lead="Bản đầu")
+        due = datetime.now(UTC) + timedelta(seconds=2)
+        await act(client, article["id"], "schedule", publish_at=due.isoformat())
+        # Every edit moves the revision on; the booking must still hold.
+        edited = await client.patch(
+            f"/api/articles/{article['id']}", json={"lead": "Bản sửa"}, headers=AUTH
+        )
+        assert edited.status == 200
+
+        async def live() -> dict[str, Any] | None:
+            response = await client.get(f"/api/articles/{article['slug']}")
+            return await response.json() if response.status == 200 else None
+
+        shown = await eventually(live, what="the edited article published on time")
+        assert shown["lead"] == "Bản sửa"
+        history = await client.get(f"/api/editor/articles/{article['id']}/history", headers=AUTH)
+        actions = [(e["action"], e["by"]) for e in (await history.json())["items"]]
+        assert actions[1:] == [
+            ("schedule", "bootstrap-admin"),
+            ("edit", "bootstrap-admin"),
+            ("publish", "scheduler"),
+        ]
+        assert [m["data"]["lead"] for m in await probe.drain()] == ["Bản sửa"]
+
+
+async def test_a_booking_that_disagrees_with_its_article_is_corrected(
+    exchange: str, db_name: str, mongo: AsyncMongoClient[Document]
+) -> None:
+    async with replica(settings_for(db_name, exchange)) as client:
+        article = await create(client, "Lịch bị ghi sai")
+        later = datetime.now(UTC) + timedelta(hours=1)
+        await act(client, article["id"], "schedule", publish_at=later.isoformat())
+        # As a re-time that crashed after booking, before writing the article, leaves it.
+        early = datetime.now(UTC) - timedelta(minutes=5)
+        bookings = mongo[db_name]["schedule"]
+        await bookings.update_one({"_id": article["id"]}, {"$set": {"publish_at": early}})
+
+        async def rebooked() -> bool:
+            # Due by the booking, not by the article: the scheduler books the article's time.
+            booking = await bookings.find_one({"_id": article["id"]})
+            return booking is not None and booking["publish_at"] > datetime.now(UTC)
+
+        await eventually(rebooked, what="the booking put back to the article's time")
+        assert client.app[SCHEDULER].fired == 0
+        again = await client.get(f"/api/editor/articles/{article['id']}", headers=AUTH)
+        assert (await again.json())["status"] == "scheduled"

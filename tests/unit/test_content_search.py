@@ -32,6 +32,13 @@ def test_article_tokens_are_distinct_and_skip_markup() -> None:
     assert found == ["dan", "van", "kheo", "leo"]
     assert "class" not in found
     assert "p" not in found
+    # Entities are text, not words: sanitised bodies are full of "&amp;" and "&nbsp;".
+    assert article_tokens("A", "", "<p>Tom &amp; Jerry&nbsp;&#272;&agrave;</p>", [], []) == [
+        "a",
+        "tom",
+        "jerry",
+        "da",
+    ]
 
 
 def item(title: str, lead: str = "", body: str = "") -> Searchable:
