@@ -1,13 +1,17 @@
-"""User-agent families and the bot flag, from a short list of well-known agents.
+"""User-agent families and the bot flag.
 
-The list is ordered: the first match wins, so crawlers and headless browsers (which also
-say "Chrome") come before the browsers they imitate, and Edge/Opera/Cốc Cốc before Chrome.
-An agent no entry names is a bot if it says so generically (bot, crawler, spider, …).
+Our short ordered list names the agents a Vietnamese portal sees most (first match wins, so
+crawlers and headless browsers, which also say "Chrome", come before the browsers they
+imitate). Behind it, the maintained community list `crawler-user-agents` (1,500+ patterns,
+updated monthly on PyPI) catches the crawlers we do not name, before an agent is taken for
+a browser. Anything left is a bot only if it says so generically (bot, crawler, spider, …).
 """
 
 import functools
 import re
 from typing import NamedTuple
+
+import crawleruseragents
 
 
 class Agent(NamedTuple):
@@ -61,6 +65,8 @@ _KNOWN: tuple[tuple[str, str, bool], ...] = (
     (r"safari/|applewebkit", "Safari", False),
 )
 _PATTERNS = [(re.compile(pattern, re.IGNORECASE), Agent(f, bot)) for pattern, f, bot in _KNOWN]
+_BOT_PATTERNS = [(pattern, agent) for pattern, agent in _PATTERNS if agent.is_bot]
+_BROWSER_PATTERNS = [(pattern, agent) for pattern, agent in _PATTERNS if not agent.is_bot]
 _GENERIC_BOT = re.compile(
     r"bot\b|bot/|crawl|spider|slurp|archiver|scanner|fetcher|httpclient", re.I
 )
@@ -74,7 +80,22 @@ OTHER = Agent("other", False)
 def classify(user_agent: str) -> Agent:
     if not user_agent.strip():
         return EMPTY
-    for pattern, agent in _PATTERNS:
+    for pattern, agent in _BOT_PATTERNS:
+        if pattern.search(user_agent):
+            return agent
+    if (listed := _listed_crawler(user_agent)) is not None:
+        return listed
+    for pattern, agent in _BROWSER_PATTERNS:
         if pattern.search(user_agent):
             return agent
     return UNKNOWN_BOT if _GENERIC_BOT.search(user_agent) else OTHER
+
+
+def _listed_crawler(user_agent: str) -> Agent | None:
+    matches = crawleruseragents.matching_crawlers(user_agent)
+    if not matches:
+        return None
+    pattern = str(crawleruseragents.CRAWLER_USER_AGENTS_DATA[matches[0]]["pattern"])
+    # The family is the pattern without its regex syntax ("Qwantify", "SeznamBot").
+    family = re.sub(r"[^\w .-]+", "", pattern).strip()[:64]
+    return Agent(family or UNKNOWN_BOT.family, True)

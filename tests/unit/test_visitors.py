@@ -4,7 +4,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from services.content.agents import classify
-from services.content.visitors import client_ip, is_bot
+from services.content.visitors import client_ip
 
 PROXY = [ip_network("10.0.0.0/8")]
 
@@ -27,10 +27,11 @@ def test_trusted_proxy_reports_the_nearest_untrusted_hop() -> None:
 
 
 def test_bots_and_headless_browsers_are_flagged() -> None:
-    assert is_bot("Mozilla/5.0 (compatible; Googlebot/2.1)")
-    assert is_bot("Mozilla/5.0 HeadlessChrome/120.0")
-    assert is_bot("")
-    assert not is_bot("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36")
+    assert classify("Mozilla/5.0 (compatible; Googlebot/2.1)").is_bot
+    assert classify("Mozilla/5.0 HeadlessChrome/120.0").is_bot
+    assert classify("").is_bot
+    desktop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36"
+    assert not classify(desktop).is_bot
 
 
 @pytest.mark.parametrize(
@@ -87,8 +88,18 @@ def test_bots_and_headless_browsers_are_flagged() -> None:
             False,
         ),
         ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile", "Chrome", False),
+        # not in our list, caught by the maintained crawler list (and not taken for Chrome)
+        (
+            "Mozilla/5.0 (compatible; Qwantify/2.4w; +https://www.qwant.com/)/2.4w",
+            "Qwantify",
+            True,
+        ),
+        (
+            "Mozilla/5.0 (compatible; SeznamBot/4.0; +https://o-seznam.cz/) Chrome/120.0",
+            "SeznamBot",
+            True,
+        ),
     ],
 )
 def test_agent_families(agent: str, family: str, bot: bool) -> None:
     assert classify(agent) == (family, bot)
-    assert is_bot(agent) is bot
