@@ -1,18 +1,24 @@
-"""The counter app factory: a page.viewed consumer and the stats API."""
+"""The counter app factory: write-behind ingest, the fold, the shared-figures reader, the API."""
 
+import asyncio
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from functools import partial
+from typing import Any
 
 from aiohttp import web
 
-from services.counter import views
+from services.counter.api import add_routes
 from services.counter.config import CounterSettings
-from services.counter.handlers import record_views
-from services.counter.keys import SETTINGS, STATS, STORE
-from services.counter.stats_cache import StatsCache
-from services.counter.store import ViewStore
-from shared.events import PageViewed
+from services.counter.folder import Folder
+from services.counter.ingest import Ingest
+from services.counter.keys import CLOSING, READER, SETTINGS, STORE
+from services.counter.lease import Lease
+from services.counter.reader import StatsReader
+from services.counter.store import StatsStore
+from shared.events import Envelope, PageViewed
 from shared.http import ReadinessCheck, add_ops_routes, make_app
 from shared.lifecycle import connections
 
@@ -20,24 +26,66 @@ from shared.lifecycle import connections
 def create_app(settings: CounterSettings) -> web.Application:
     app = make_app()
     app[SETTINGS] = settings
+    app[CLOSING] = []
     checks: dict[str, ReadinessCheck] = {}
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with connections(settings, checks) as (db, bus):
-            store = ViewStore(
-                db,
+            store = StatsStore(db, settings.baseline_visits)
+            reader = StatsReader(
+                store,
                 settings.zone,
-                online_window=timedelta(seconds=settings.online_window_seconds),
-                visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
+                settings.stats_max_age_seconds,
+                settings.refresh_interval_seconds,
             )
-            await store.create_indexes()
-            app[STORE], app[STATS] = store, StatsCache(store, settings.stats_max_age_seconds)
-            handler = partial(record_views, store)
-            await bus.consume("counter", {PageViewed: handler}, prefetch=settings.prefetch)
-            yield
+            ingest = Ingest(store.c.inbox, settings.flush_linger_seconds, settings.flush_max_events)
+            holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+            folder = Folder(
+                store.c,
+                Lease(store.c.leases, holder, settings.lease_seconds),
+                settings.zone,
+                visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
+                online_window=timedelta(seconds=settings.online_window_seconds),
+                max_views=settings.fold_max_views,
+                idle_seconds=settings.fold_idle_seconds,
+            )
+            app[STORE], app[READER] = store, reader
+            tasks = {
+                "ingest": asyncio.create_task(ingest.run(), name="ingest"),
+                "fold": asyncio.create_task(folder.run(), name="fold"),
+                "reader": asyncio.create_task(reader.run(), name="reader"),
+            }
+            checks["tasks"] = _tasks_alive(tasks)
+
+            async def record_views(event: Envelope[PageViewed]) -> None:
+                await ingest.add(str(event.event_id), event.data.views)
+
+            await bus.consume("counter", {PageViewed: record_views}, prefetch=settings.prefetch)
+            try:
+                yield
+            finally:
+                # Stop taking messages and let in-flight ones be stored and acked, then
+                # flush what is left and finish the current fold.
+                await bus.close()
+                ingest.stop()
+                folder.stop()
+                tasks["reader"].cancel()
+                await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    async def end_streams(app: web.Application) -> None:
+        app[CLOSING].append(True)
 
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(end_streams)
     add_ops_routes(app, checks)
-    app.router.add_get("/stats", views.get_stats)
-    app.router.add_get("/stats/articles/{article_id}", views.get_article_views)
+    add_routes(app)
     return app
+
+
+def _tasks_alive(tasks: dict[str, "asyncio.Task[Any]"]) -> ReadinessCheck:
+    async def check() -> None:
+        dead = [name for name, task in tasks.items() if task.done()]
+        if dead:
+            raise RuntimeError(f"background task stopped: {', '.join(dead)}")
+
+    return check

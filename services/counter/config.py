@@ -1,6 +1,6 @@
 """Counter settings, read from the environment."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -10,8 +10,18 @@ class CounterSettings(ServiceSettings):
     http_port: int = 8082
     online_window_seconds: int = Field(default=300, ge=10)
     visit_timeout_seconds: int = Field(default=1800, ge=60)
-    # Visits counted by the portal this one replaces; "Tổng" starts from here.
+    # Used until an operator imports a baseline (PUT /api/stats/baseline or the CLI).
     baseline_visits: int = Field(default=0, ge=0)
-    # /stats is recomputed at most this often, however many readers ask.
+    # Readers refresh the shared figures in the background; a request never sees older ones.
     stats_max_age_seconds: float = Field(default=1.0, ge=0, le=60)
-    prefetch: int = Field(default=64, ge=1, le=10_000)
+    refresh_interval_seconds: float = Field(default=0.1, gt=0, le=5)
+    prefetch: int = Field(default=256, ge=1, le=10_000)
+    # Write-behind: a batch of messages is stored together, at most this long after the first.
+    flush_linger_seconds: float = Field(default=0.02, ge=0, le=1)
+    flush_max_events: int = Field(default=500, ge=1, le=5000)
+    # The folder sleeps this long when there is nothing to fold.
+    fold_idle_seconds: float = Field(default=0.05, gt=0, le=5)
+    fold_max_views: int = Field(default=20_000, ge=100, le=100_000)
+    # One replica folds at a time, holding a lease of this many seconds, renewed ahead.
+    lease_seconds: float = Field(default=2.0, ge=0.5, le=60)
+    admin_token: SecretStr | None = Field(default=None, min_length=16)

@@ -1,86 +1,136 @@
-"""Page views in MongoDB, stored once each whatever the redeliveries, and the stats over them."""
+"""The counter's documents in MongoDB, and the reads the API makes of them.
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+Collections (every hot read and write goes by `_id`):
+- inbox: one document per page.viewed message not yet folded (`_id` = event id);
+- folded_YYYYMMDD: one tombstone per folded message (`_id` = event id), by UTC day;
+- folds_NNNNNN: the record of each fold (`_id` = fold sequence), a thousand per collection:
+  what it counted and what it added;
+- visitors_YYYYMMDD: each visitor's visits per fold and local day, to restore the sessions;
+- totals: `total` (all-time figures), `summary` (what readers serve: the widget's figures,
+  written whole after each fold, with the last fold applied), `baseline`;
+- days: the figures and (under `a`) the per-article views of one local day;
+- articles: all-time views per article, in a few shard documents;
+- leases: who may fold now.
+"""
 
-from pymongo import ASCENDING
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
-from services.counter.visits import visit_starts
+from services.counter.fold import article_shard
+from services.counter.records import field_key, from_field_key
 from shared.db import Document
-from shared.events import PageView
 
-DUPLICATE_KEY = 11000
+FIGURES = ("views", "visits", "visitors", "bot_views", "other_views")
+FOLDS_PREFIX = "folds_"
+FOLDS_PER_COLLECTION = 1000
+
+
+class Collections:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.db = db
+        self.inbox: AsyncCollection[Document] = db["inbox"]
+        self.totals: AsyncCollection[Document] = db["totals"]
+        self.days: AsyncCollection[Document] = db["days"]
+        self.articles: AsyncCollection[Document] = db["articles"]
+        self.leases: AsyncCollection[Document] = db["leases"]
+
+    def named(self, name: str) -> AsyncCollection[Document]:
+        return self.db[name]
+
+    def fold_records(self, seq: int) -> AsyncCollection[Document]:
+        """A thousand fold records per collection, so old ones go by dropping a collection."""
+        return self.db[f"{FOLDS_PREFIX}{seq // FOLDS_PER_COLLECTION:06d}"]
 
 
 @dataclass(frozen=True)
-class Stats:
+class Figures:
+    views: int = 0
+    visits: int = 0
+    visitors: int = 0
+    bot_views: int = 0
+    other_views: int = 0
+    bots: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: Document | None) -> "Figures":
+        if document is None:
+            return cls()
+        bots = {from_field_key(k): int(v) for k, v in document.get("bots", {}).items()}
+        return cls(**{name: int(document.get(name, 0)) for name in FIGURES}, bots=bots)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The shared figures as one replica last read them."""
+
+    read_at: datetime
+    day: date
     online: int
-    visits_today: int
-    visits_total: int
-    views_today: int
-    views_total: int
-    visitors_today: int
-    visitors_total: int
-    bots_today: int
+    today: Figures
+    yesterday: Figures
+    all_time: Figures
+    baseline: int
 
 
-class ViewStore:
-    def __init__(
-        self,
-        db: AsyncDatabase[Document],
-        zone: ZoneInfo,
-        online_window: timedelta,
-        visit_timeout: timedelta,
-    ) -> None:
-        self.views: AsyncCollection[Document] = db["views"]
-        self._zone = zone
-        self._online_window = online_window
-        self._visit_timeout = visit_timeout
+class StatsStore:
+    def __init__(self, db: AsyncDatabase[Document], default_baseline: int) -> None:
+        self.c = Collections(db)
+        self._default_baseline = default_baseline
 
-    async def create_indexes(self) -> None:
-        await self.views.create_index([("viewed_at", ASCENDING)])
-        await self.views.create_index([("article_id", ASCENDING)])
-
-    async def record(self, event_id: str, views: list[PageView]) -> None:
-        """Store each view under a key derived from the event, so a redelivery adds nothing."""
-        documents: list[Document] = [
-            {"_id": f"{event_id}:{index}", **view.model_dump()} for index, view in enumerate(views)
-        ]
-        try:
-            await self.views.insert_many(documents, ordered=False)
-        except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(item.get("code") != DUPLICATE_KEY for item in errors):
-                raise
-
-    async def stats(self, now: datetime) -> Stats:
-        midnight = now.astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
-        humans = {"is_bot": False}
-        online = await self.views.distinct(
-            "visitor", {**humans, "viewed_at": {"$gte": now - self._online_window}}
-        )
-        all_views = [
-            (str(doc["visitor"]), doc["viewed_at"])
-            async for doc in self.views.find(humans, {"visitor": 1, "viewed_at": 1, "_id": 0})
-        ]
-        starts = visit_starts(all_views, self._visit_timeout)
-        today = [(visitor, at) for visitor, at in all_views if at >= midnight]
-        return Stats(
-            online=len(online),
-            visits_today=sum(1 for start in starts if start >= midnight),
-            visits_total=len(starts),
-            views_today=len(today),
-            views_total=len(all_views),
-            visitors_today=len({visitor for visitor, _ in today}),
-            visitors_total=len({visitor for visitor, _ in all_views}),
-            bots_today=await self.views.count_documents(
-                {"is_bot": True, "viewed_at": {"$gte": midnight}}
-            ),
+    async def snapshot(self, now: datetime, today: date) -> Snapshot:
+        # One read of a three-document collection: the summary the folder writes after each
+        # fold (every widget figure, consistent with each other) and the baseline.
+        found = {doc["_id"]: doc async for doc in self.c.totals.find({"_id": {"$ne": "total"}})}
+        summary = found.get("summary", {})
+        days = summary.get("days", {})
+        baseline = found.get("baseline")
+        return Snapshot(
+            read_at=now,
+            day=today,
+            online=int(summary.get("online", 0)),
+            today=Figures.of(days.get(today.isoformat())),
+            yesterday=Figures.of(days.get((today - timedelta(days=1)).isoformat())),
+            all_time=Figures.of(summary.get("total")),
+            baseline=int(baseline["visits"]) if baseline else self._default_baseline,
         )
 
-    async def article_views(self, article_id: str) -> int:
-        return await self.views.count_documents({"article_id": article_id, "is_bot": False})
+    async def set_baseline(self, visits: int) -> datetime:
+        """Idempotent: the baseline is a value, set again to the same value changes nothing."""
+        now = datetime.now(UTC)
+        await self.c.totals.update_one(
+            {"_id": "baseline"}, {"$set": {"visits": visits, "updated_at": now}}, upsert=True
+        )
+        return now
+
+    async def daily(self, first: date, last: date) -> dict[date, Figures]:
+        keys = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+        found = {doc["_id"]: doc async for doc in self.c.days.find({"_id": {"$in": keys}})}
+        return {date.fromisoformat(key): Figures.of(found.get(key)) for key in keys}
+
+    async def article_views(self, article_id: str, today: date) -> tuple[int, int, int]:
+        """(all time, today, yesterday) human views of one article."""
+        key = field_key(article_id)
+        shard = await self.c.articles.find_one({"_id": article_shard(article_id)})
+        yesterday = today - timedelta(days=1)
+        per_day = [
+            await self.c.days.find_one({"_id": day.isoformat()}) for day in (today, yesterday)
+        ]
+        return (
+            _count(shard, key),
+            _count(per_day[0], key),
+            _count(per_day[1], key),
+        )
+
+    async def top_articles(self, day: date, limit: int) -> list[tuple[str, int]]:
+        document = await self.c.days.find_one({"_id": day.isoformat()}) or {}
+        counts = [(from_field_key(key), int(n)) for key, n in document.get("a", {}).items()]
+        counts.sort(key=lambda item: (-item[1], item[0]))
+        return counts[:limit]
+
+
+def _count(document: dict[str, Any] | None, key: str) -> int:
+    return int((document or {}).get("a", {}).get(key, 0))

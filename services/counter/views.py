@@ -1,47 +1,207 @@
-"""HTTP handlers of the counter: the widget's numbers and per-article views."""
+"""HTTP handlers of the counter: the widget, its live stream, and the statistics behind it."""
+
+import hmac
+from datetime import date, datetime
 
 from aiohttp import web
+from aiohttp_sse import sse_response
 
-from services.counter.keys import SETTINGS, STATS, STORE
-from shared.http import json_response
-from shared.vietnamese import group_digits
+from services.counter.keys import CLOSING, READER, SETTINGS, STORE
+from services.counter.models import (
+    ArticleCount,
+    ArticleViews,
+    Baseline,
+    BaselineRequest,
+    Bots,
+    Daily,
+    DailyQuery,
+    DailyTotals,
+    DayFigures,
+    Figure,
+    Live,
+    Measures,
+    Periods,
+    Stats,
+    Top,
+    TopQuery,
+    Widget,
+    WidgetFormatted,
+    WidgetItem,
+)
+from services.counter.reader import widget_numbers
+from services.counter.store import Snapshot
+from shared.errors import BadRequest, HttpError, Unauthorized
+from shared.http import json_response, read_model, read_query
 
 # The widget is on the portal's pages, which may be served from another origin.
 PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+STREAM_PING_SECONDS = 15.0
+MAX_ARTICLE_ID = 200
+
+DEFINITIONS = {
+    "online": "distinct visitors with a view in the online window (5 minutes by default)",
+    "visits": "runs of one visitor's views without a 30-minute gap, by local day of the start",
+    "views": "page views by people (bots excluded)",
+    "other_views": "views of pages that are not articles: with the articles' views, the views",
+    "visitors": "distinct visitors per local day; all time is the sum of the days, because "
+    "the visitor hash's salt turns at local midnight",
+    "bot_views": "page views by crawlers and headless browsers, not counted elsewhere",
+    "baseline": "visits imported from the portal this one replaces",
+    "total": "visits all time plus the baseline",
+}
+
+
+class Forbidden(HttpError):
+    status, code = 403, "forbidden"
+
+
+def require_admin(request: web.Request) -> None:
+    token = request.app[SETTINGS].admin_token
+    if token is None:
+        raise Forbidden("admin endpoints are disabled: ADMIN_TOKEN is not set")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected):
+        raise Unauthorized("a valid admin bearer token is required")
+
+
+def public(response: web.Response) -> web.Response:
+    response.headers.update(PUBLIC_HEADERS)
+    return response
+
+
+def local_today(request: web.Request) -> date:
+    return datetime.now(request.app[SETTINGS].zone).date()
+
+
+def live(snapshot: Snapshot) -> Live:
+    online, today, total = widget_numbers(snapshot)
+
+    def item(label: str, measure: str, value: int) -> WidgetItem:
+        figure = Figure.of(value)
+        return WidgetItem(label=label, measure=measure, value=value, formatted=figure.formatted)
+
+    widget = Widget(
+        online=item("Online", "online", online),
+        today=item("Hôm nay", "visits.today", today),
+        total=item("Tổng", "total", total),
+    )
+    formatted = WidgetFormatted(
+        online=widget.online.formatted,
+        today=widget.today.formatted,
+        total=widget.total.formatted,
+    )
+    return Live(online=online, today=today, total=total, formatted=formatted, widget=widget)
+
+
+def to_stats(snapshot: Snapshot, time_zone: str) -> Stats:
+    def periods(name: str) -> Periods:
+        return Periods(
+            today=Figure.of(getattr(snapshot.today, name)),
+            yesterday=Figure.of(getattr(snapshot.yesterday, name)),
+            all_time=Figure.of(getattr(snapshot.all_time, name)),
+        )
+
+    return Stats(
+        **dict(live(snapshot)),
+        measures=Measures(
+            online=Figure.of(snapshot.online),
+            visits=periods("visits"),
+            views=periods("views"),
+            other_views=periods("other_views"),
+            visitors=periods("visitors"),
+            bot_views=periods("bot_views"),
+            baseline=Figure.of(snapshot.baseline),
+            total=Figure.of(snapshot.all_time.visits + snapshot.baseline),
+        ),
+        definitions=DEFINITIONS,
+        day=snapshot.day,
+        time_zone=time_zone,
+        read_at=snapshot.read_at,
+    )
 
 
 async def get_stats(request: web.Request) -> web.Response:
-    stats = await request.app[STATS].get()
-    widget = {
-        "online": stats.online,
-        "today": stats.visits_today,
-        "total": stats.visits_total + request.app[SETTINGS].baseline_visits,
-    }
-    response = json_response(
-        {
-            **widget,
-            "formatted": {name: group_digits(value) for name, value in widget.items()},
-            "measures": {
-                "online": "distinct visitors in the online window",
-                "today": "visits since local midnight",
-                "total": "visits ever plus the imported baseline",
-                # The visitor hash's salt turns at local midnight, so one person is one
-                # visitor per day: "visitors.total" is the sum of the daily counts.
-                "visitors": "distinct visitors per local day",
-            },
-            "visits": {"today": stats.visits_today, "total": stats.visits_total},
-            "views": {"today": stats.views_today, "total": stats.views_total},
-            "visitors": {"today": stats.visitors_today, "total": stats.visitors_total},
-            "bots": {"today": stats.bots_today},
-        }
-    )
-    response.headers.update(PUBLIC_HEADERS)
-    return response
+    snapshot = await request.app[READER].current()
+    return public(json_response(to_stats(snapshot, request.app[SETTINGS].site_timezone)))
+
+
+async def stream_stats(request: web.Request) -> web.StreamResponse:
+    """Server-sent events named "stats": the widget on connect, then on each change."""
+    reader, closing = request.app[READER], request.app[CLOSING]
+    async with sse_response(
+        request, headers=PUBLIC_HEADERS, ping_interval=STREAM_PING_SECONDS
+    ) as stream:
+        last: str | None = None
+        while stream.is_connected() and not closing:
+            data = live(await reader.current()).model_dump_json()
+            if data != last:
+                await stream.send(data, event="stats")
+                last = data
+            await reader.wait_for_change(1.0)
+    return stream
 
 
 async def get_article_views(request: web.Request) -> web.Response:
     article_id = request.match_info["article_id"]
-    views = await request.app[STORE].article_views(article_id)
-    response = json_response({"article_id": article_id, "views": views})
-    response.headers.update(PUBLIC_HEADERS)
-    return response
+    if not 1 <= len(article_id) <= MAX_ARTICLE_ID:
+        raise BadRequest(f"an article id has 1 to {MAX_ARTICLE_ID} characters")
+    all_time, today, yesterday = await request.app[STORE].article_views(
+        article_id, local_today(request)
+    )
+    periods = Periods(
+        today=Figure.of(today), yesterday=Figure.of(yesterday), all_time=Figure.of(all_time)
+    )
+    answer = ArticleViews(
+        article_id=article_id,
+        views=all_time,
+        formatted=periods.all_time.formatted,
+        periods=periods,
+    )
+    return public(json_response(answer))
+
+
+async def get_daily(request: web.Request) -> web.Response:
+    query = await read_query(request, DailyQuery)
+    first, last = date.fromisoformat(query.first), date.fromisoformat(query.last)
+    days = await request.app[STORE].daily(first, last)
+    rows = [
+        DayFigures(
+            date=day,
+            views=figures.views,
+            visits=figures.visits,
+            visitors=figures.visitors,
+            bot_views=figures.bot_views,
+        )
+        for day, figures in days.items()
+    ]
+    totals = DailyTotals(
+        views=sum(row.views for row in rows),
+        visits=sum(row.visits for row in rows),
+        visitors=sum(row.visitors for row in rows),
+        bot_views=sum(row.bot_views for row in rows),
+    )
+    return public(json_response(Daily(days=rows, totals=totals)))
+
+
+async def get_top(request: web.Request) -> web.Response:
+    query = await read_query(request, TopQuery)
+    day = local_today(request)
+    counts = await request.app[STORE].top_articles(day, query.limit)
+    items = [ArticleCount(article_id=article, views=views) for article, views in counts]
+    return public(json_response(Top(day=day, items=items)))
+
+
+async def get_bots(request: web.Request) -> web.Response:
+    require_admin(request)
+    snapshot = await request.app[READER].current()
+    return json_response(
+        Bots(day=snapshot.day, today=snapshot.today.bots, all_time=snapshot.all_time.bots)
+    )
+
+
+async def put_baseline(request: web.Request) -> web.Response:
+    require_admin(request)
+    body = await read_model(request, BaselineRequest)
+    updated_at = await request.app[STORE].set_baseline(body.visits)
+    return json_response(Baseline(visits=Figure.of(body.visits), updated_at=updated_at))

@@ -102,20 +102,20 @@ async def test_views_are_counted_once_even_when_redelivered(
         await post(http, f"{system.content}/api/views", beacon, **{"User-Agent": agent})
 
     async def stats() -> dict[str, Any]:
-        async with http.get(f"{system.counter}/stats") as response:
+        async with http.get(f"{system.counter}/api/stats") as response:
             result: dict[str, Any] = await response.json()
             return result
 
     await eventually(
-        lambda: _has(stats(), views=3, visitors=2), what="3 views by 2 visitors in /stats"
+        lambda: _has(stats(), views=3, visitors=2), what="3 views by 2 visitors in /api/stats"
     )
 
     await redeliver(http, probe, system.counter, "page.viewed")
     final = await stats()
-    assert final["views"]["total"] == 3
-    assert final["visitors"]["total"] == 2
+    assert final["measures"]["views"]["all_time"]["value"] == 3
+    assert final["measures"]["visitors"]["all_time"]["value"] == 2
     assert (final["online"], final["today"]) == (2, 2)
-    async with http.get(f"{system.counter}/stats/articles/{article['id']}") as response:
+    async with http.get(f"{system.counter}/api/stats/articles/{article['id']}") as response:
         assert (await response.json())["views"] == 3
 
 
@@ -135,4 +135,8 @@ async def redeliver(
 
 async def _has(stats: Any, views: int, visitors: int) -> bool:
     current = await stats
-    return bool(current["views"]["total"] == views and current["visitors"]["total"] == visitors)
+    measures = current["measures"]
+    return bool(
+        measures["views"]["all_time"]["value"] == views
+        and measures["visitors"]["all_time"]["value"] == visitors
+    )

@@ -1,0 +1,51 @@
+"""The counter's route table and its OpenAPI document, declared together."""
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from services.counter import views
+from services.counter.models import (
+    ArticleViews,
+    Baseline,
+    BaselineRequest,
+    Bots,
+    Daily,
+    DailyQuery,
+    Stats,
+    Top,
+    TopQuery,
+)
+from shared.openapi import ApiSpec
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def add_routes(app: web.Application) -> None:
+    spec = ApiSpec(
+        "Counter",
+        "1.0",
+        "Visitor statistics: the widget (Online · Hôm nay · Tổng), its live stream, "
+        "per-article views, a daily series, top articles, excluded bots, the baseline.",
+    )
+
+    def add(method: str, path: str, handler: Handler, summary: str, **kwargs: object) -> None:
+        app.router.add_route(method, path, handler)
+        spec.operation(method, path, summary, **kwargs)  # type: ignore[arg-type]
+
+    add("GET", "/api/stats", views.get_stats, "The widget and every measure", tag="stats",
+        responses={200: Stats})  # fmt: skip
+    add("GET", "/api/stats/stream", views.stream_stats,
+        "Live widget numbers (server-sent events 'stats', data as Live)", tag="stats",
+        responses={200: "text/event-stream; each event 'stats' carries Live JSON"})  # fmt: skip
+    add("GET", "/api/stats/articles/{article_id}", views.get_article_views,
+        "Views of one article", tag="stats", responses={200: ArticleViews})  # fmt: skip
+    add("GET", "/api/stats/daily", views.get_daily, "Figures per local day in a range",
+        tag="stats", query=DailyQuery, responses={200: Daily})  # fmt: skip
+    add("GET", "/api/stats/top", views.get_top, "Most viewed articles today", tag="stats",
+        query=TopQuery, responses={200: Top})  # fmt: skip
+    add("GET", "/api/stats/bots", views.get_bots, "Views excluded as bots, by agent family",
+        tag="admin", responses={200: Bots}, auth=True)  # fmt: skip
+    add("PUT", "/api/stats/baseline", views.put_baseline, "Set the imported baseline",
+        tag="admin", body=BaselineRequest, responses={200: Baseline}, auth=True)  # fmt: skip
+    spec.add_routes(app)

@@ -1,0 +1,93 @@
+"""Which messages a fold may count: one tombstone insert per message decides, by `_id`.
+
+Tombstones live in one collection per UTC day (`folded_YYYYMMDD`); a claim inserts into
+today's and yesterday's, so a duplicate arriving up to a day later (at least) meets its
+tombstone, and pruning is dropping a whole old collection instead of scanning one.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from services.counter.retrying import write
+from services.counter.store import Collections
+from shared.db import Document
+
+DUPLICATE_KEY = 11000
+PREFIX = "folded_"
+KEEP_DAYS = 2
+
+
+class Claims:
+    def __init__(self, collections: Collections) -> None:
+        self.c = collections
+        self._events_of: dict[int, set[str] | None] = {}
+
+    def _buckets(self) -> list[AsyncCollection[Document]]:
+        today = datetime.now(UTC).date()
+        return [self.c.named(_name(today - timedelta(days=n))) for n in range(KEEP_DAYS)]
+
+    async def claim(self, ids: list[str], seq: int) -> set[str]:
+        """The messages of `ids` that no committed fold counted; they are claimed for `seq`.
+
+        A tombstone already there was written by an earlier fold (which counted the
+        message, if its record lists it) or by an attempt at a fold that crashed before
+        committing (its claim is taken over).
+        """
+        buckets = self._buckets()
+        now = datetime.now(UTC)
+        duplicates: set[str] = set()
+        for bucket in buckets:
+            tombstones = [{"_id": event_id, "s": seq, "at": now} for event_id in ids]
+            duplicates |= await _insert_new(bucket, tombstones)
+        fresh = set(ids) - duplicates
+        for event_id in duplicates:
+            claimed_by = seq
+            for bucket in buckets:
+                tombstone = await bucket.find_one({"_id": event_id})
+                if tombstone is not None:
+                    claimed_by = min(claimed_by, int(tombstone["s"]))
+            if claimed_by < seq:
+                events = await self._events(claimed_by)
+                if events is None or event_id in events:
+                    continue  # counted before (or so long ago that its record is pruned)
+            for bucket in buckets:
+                update = {"$set": {"s": seq}}
+                await write(partial(bucket.update_one, {"_id": event_id}, update))
+            fresh.add(event_id)
+        return fresh
+
+    async def _events(self, seq: int) -> set[str] | None:
+        if seq not in self._events_of:
+            record = await self.c.fold_records(seq).find_one({"_id": seq})
+            if len(self._events_of) > 256:
+                self._events_of.clear()
+            self._events_of[seq] = set(record["events"]) if record else None
+        return self._events_of[seq]
+
+    def forget(self) -> None:
+        self._events_of.clear()
+
+    async def prune(self) -> None:
+        keep = {_name(datetime.now(UTC).date() - timedelta(days=n)) for n in range(KEEP_DAYS)}
+        for name in await self.c.db.list_collection_names():
+            if name.startswith(PREFIX) and name not in keep and name < max(keep):
+                await self.c.db.drop_collection(name)
+
+
+def _name(day: date) -> str:
+    return f"{PREFIX}{day:%Y%m%d}"
+
+
+async def _insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> set[str]:
+    """Insert; return the `_id`s that were there already."""
+    try:
+        await write(partial(collection.insert_many, documents, ordered=False))
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(item.get("code") != DUPLICATE_KEY for item in errors):
+            raise
+        return {str(documents[item["index"]]["_id"]) for item in errors}
+    return set()

@@ -1,0 +1,264 @@
+"""The fold: the lease holder turns stored messages into the figures, exactly once each.
+
+A fold takes inbox documents, claims each message with a tombstone insert (a duplicate key
+means it was folded before, unless that earlier claim belongs to a fold that never
+committed), computes the increments, and commits by inserting the fold record
+`_id = <sequence>` that holds them. Only then are the increments applied, each aggregate
+document remembering the last sequence applied to it, so a fold cut short by a crash is
+finished by the next holder without applying anything twice. No multi-document transaction
+is needed: every decision is one unique insert, and every aggregate document has one writer.
+"""
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.counter.claims import Claims
+from services.counter.fold import fold_views
+from services.counter.lease import Lease
+from services.counter.metrics import FOLD_HOLDER, FOLD_SECONDS, FOLDED_MESSAGES, FOLDED_VIEWS
+from services.counter.records import View, pack, unpack_json, unpack_messages
+from services.counter.retrying import write
+from services.counter.store import FOLDS_PER_COLLECTION, FOLDS_PREFIX, Collections
+from services.counter.summary import Summary
+from services.counter.visits import Sessions
+from shared.db import Document
+
+log = structlog.get_logger(__name__)
+
+DUPLICATE_KEY = 11000
+INBOX_READ = 500
+RECORD_COLLECTIONS_KEPT = 3  # the last 2,000-3,000 folds: enough to settle any claim
+VISITORS_PREFIX = "visitors_"
+PRUNE_EVERY_SECONDS = 60.0
+
+
+class LeaseLost(Exception):
+    """Another replica committed this fold sequence: it holds the lease now."""
+
+
+class Folder:
+    def __init__(
+        self,
+        collections: Collections,
+        lease: Lease,
+        zone: ZoneInfo,
+        visit_timeout: timedelta,
+        online_window: timedelta,
+        max_views: int,
+        idle_seconds: float,
+    ) -> None:
+        self.c = collections
+        self._lease = lease
+        self._zone = zone
+        self._visit_timeout = visit_timeout
+        self._max_views = max_views
+        self._idle = idle_seconds
+        self._sessions = Sessions(visit_timeout)
+        self._next_seq: int | None = None  # None: recover before folding
+        self._claims = Claims(collections)
+        self._summary = Summary(collections, zone, int(online_window.total_seconds() * 1000))
+        self._pruned_at = 0.0
+        self._stopping = asyncio.Event()
+        self.is_holder = False
+
+    async def run(self) -> None:
+        """Fold while holding the lease, until stop(); a failed fold is recovered, not lost."""
+        while not self._stopping.is_set():
+            folded = 0
+            try:
+                self.is_holder = await self._lease.held()
+                FOLD_HOLDER.set(self.is_holder)
+                if not self.is_holder:
+                    self._next_seq = None
+                else:
+                    if self._next_seq is None:
+                        await self._recover()
+                    folded = await self.fold_once()
+                    await self._summary.publish(self._sessions, folded=False)
+                    await self._prune()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("fold.failed", error=repr(error)[:500])
+                self._next_seq = None
+            if not folded:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._idle)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _recover(self) -> None:
+        """Finish the last committed fold if it was cut short, and reload the sessions."""
+        summary = await self.c.totals.find_one({"_id": "summary"})
+        applied = int(summary.get("applied", 0)) if summary else 0
+        record = await self.c.fold_records(applied + 1).find_one({"_id": applied + 1})
+        self._summary.reset(applied)
+        if record is not None:
+            log.info("fold.finishing", seq=applied + 1)
+            await self._apply(record, guarded=True)
+            applied += 1
+        self._sessions = Sessions(self._visit_timeout)
+        today = self._today()
+        for day in (today - timedelta(days=1), today):
+            folds = [doc async for doc in self.c.named(visitors_name(day)).find({})]
+            for doc in sorted(folds, key=lambda doc: int(doc["_id"])):
+                self._sessions.update(
+                    {
+                        (day, str(visitor)): [(int(a), int(b)) for a, b in runs]
+                        for visitor, runs in unpack_json(doc["r"])
+                    }
+                )
+        self._claims.forget()
+        self._next_seq = applied + 1
+        log.info("fold.holding", next_seq=self._next_seq, sessions=len(self._sessions))
+
+    async def fold_once(self) -> int:
+        """Fold a part of the inbox; return how many documents it took (0: nothing to do)."""
+        assert self._next_seq is not None
+        seq = self._next_seq
+        documents: list[Document] = []
+        taken_views = 0
+        async with self.c.inbox.find({}).limit(INBOX_READ) as cursor:
+            async for document in cursor:
+                if documents and taken_views + int(document["n"]) > self._max_views:
+                    break
+                documents.append(document)
+                taken_views += int(document["n"])
+        if not documents:
+            return 0
+        started = time.perf_counter()  # after the read: an empty read is not a fold
+        phases: dict[str, float] = {}
+        messages = [message for document in documents for message in unpack_messages(document)]
+        fresh = await self._claims.claim(list(dict.fromkeys(eid for eid, _ in messages)), seq)
+        views: list[View] = []
+        counted: set[str] = set()
+        for event_id, message_views in messages:
+            if event_id in fresh and event_id not in counted:  # twice in the inbox: once
+                counted.add(event_id)
+                views.extend(message_views)
+        phases["claim"] = time.perf_counter()
+        result = fold_views(views, self._sessions, self._zone)
+        record = {
+            "_id": seq,
+            "at": datetime.now(UTC),
+            "events": sorted(fresh),
+            "taken": [str(document["_id"]) for document in documents],
+            # Packed: FerretDB stores no nested arrays, and nothing here is queried.
+            "work": pack(
+                {
+                    "deltas": [[name, key, incs] for name, key, incs in result.deltas()],
+                    "visitors": [
+                        [day.isoformat(), v, runs] for (day, v), runs in result.seen.items()
+                    ],
+                }
+            ),
+        }
+        if not await self._lease.held():
+            raise LeaseLost(f"lease lost before fold {seq}")
+        try:
+            await write(lambda: self.c.fold_records(seq).insert_one(record))
+        except DuplicateKeyError:
+            raise LeaseLost(f"fold {seq} was committed by another replica") from None
+        phases["commit"] = time.perf_counter()
+        await self._apply(record, guarded=False, phases=phases)
+        self._next_seq = seq + 1
+        log.debug(
+            "fold.done",
+            seq=seq,
+            messages=len(messages),
+            views=len(views),
+            ms={name: round((at - started) * 1000, 1) for name, at in phases.items()},
+        )
+        FOLD_SECONDS.observe(time.perf_counter() - started)
+        FOLDED_MESSAGES.labels("counted").inc(len(counted))
+        FOLDED_MESSAGES.labels("duplicate").inc(len(messages) - len(counted))
+        FOLDED_VIEWS.inc(result.total.views + result.total.bot_views)
+        return len(documents)
+
+    async def _apply(
+        self, record: Document, guarded: bool, phases: dict[str, float] | None = None
+    ) -> None:
+        """Apply a committed fold; `guarded` skips documents that already have it."""
+        seq = int(record["_id"])
+        work = unpack_json(record["work"])
+        for name, key, incs in work["deltas"]:
+            collection = self.c.named(name)
+            if guarded:
+                current = await collection.find_one({"_id": key})
+                if current is not None and int(current.get("seq", 0)) >= seq:
+                    continue
+            update: dict[str, Any] = {"$inc": incs, "$set": {"seq": seq}}
+            await write(partial(collection.update_one, {"_id": key}, update, upsert=True))
+        by_day: dict[str, list[Any]] = {}
+        for day, visitor, runs in work["visitors"]:
+            by_day.setdefault(day, []).append([visitor, runs])
+        for day, entries in by_day.items():
+            # One document per fold and day: later folds override earlier ones on restore.
+            collection = self.c.named(visitors_name(date.fromisoformat(day)))
+            await _insert_ignoring_duplicates(collection, [{"_id": seq, "r": pack(entries)}])
+        if phases is not None:
+            phases["applied"] = time.perf_counter()
+        if not guarded:
+            self._sessions.update(
+                {
+                    (date.fromisoformat(d), v): [(a, b) for a, b in runs]
+                    for d, v, runs in work["visitors"]
+                }
+            )
+        # The figures are stored: show them, and mark the fold applied (one write), before
+        # the slower clean-up. A crash after this leaves the batch in the inbox; the next
+        # fold meets it again, finds the tombstones of this committed fold, and drops it.
+        self._summary.account(work["deltas"])
+        await self._summary.publish(self._sessions, folded=True, applied=seq)
+        if phases is not None:
+            phases["published"] = time.perf_counter()
+        taken = record["taken"]
+        await write(lambda: self.c.inbox.delete_many({"_id": {"$in": taken}}))
+        if phases is not None:
+            phases["cleaned"] = time.perf_counter()
+
+    async def _prune(self) -> None:
+        """Drop whole collections of days gone by: nothing here scans a growing collection."""
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        yesterday = self._today() - timedelta(days=1)
+        self._sessions.forget_before(yesterday)
+        oldest_kept = visitors_name(yesterday)
+        for name in await self.c.db.list_collection_names():
+            if name.startswith(VISITORS_PREFIX) and name < oldest_kept:
+                await self.c.db.drop_collection(name)
+        await self._claims.prune()
+        if self._next_seq is not None:
+            oldest_kept = self.c.fold_records(
+                self._next_seq - (RECORD_COLLECTIONS_KEPT - 1) * FOLDS_PER_COLLECTION
+            ).name
+            for name in await self.c.db.list_collection_names():
+                if name.startswith(FOLDS_PREFIX) and name < oldest_kept:
+                    await self.c.db.drop_collection(name)
+
+    def _today(self) -> date:
+        return datetime.now(self._zone).date()
+
+
+def visitors_name(day: date) -> str:
+    """The visit state of one local day: dropped whole when the day is two days old."""
+    return f"{VISITORS_PREFIX}{day:%Y%m%d}"
+
+
+async def _insert_ignoring_duplicates(collection: Any, documents: list[Document]) -> None:
+    try:
+        await write(lambda: collection.insert_many(documents, ordered=False))
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(item.get("code") != DUPLICATE_KEY for item in errors):
+            raise

@@ -1,0 +1,206 @@
+"""Counter test helpers: the service as real processes, batches of views, expected figures."""
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from services.counter.visits import visit_starts
+from shared.events import Envelope, PageView, PageViewed, new_envelope
+from tests.support import AMQP_URL, MONGO_URL, eventually
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_TOKEN = "counter-admin-token-0123456789"
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+TIMEOUT = timedelta(minutes=30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def counter_env(exchange: str, db_name: str, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "AMQP_URL": AMQP_URL,
+        "MONGO_URL": MONGO_URL,
+        "EXCHANGE": exchange,
+        "MONGO_DB": db_name,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "STATS_MAX_AGE_SECONDS": "0",  # every read sees the shared documents as they are
+        "LEASE_SECONDS": "1",  # a killed folder is replaced within two seconds
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+@dataclass
+class CounterProcess:
+    process: "subprocess.Popen[bytes]"
+    url: str
+    log: Path
+
+    @classmethod
+    def start(cls, env: dict[str, str], log: Path) -> "CounterProcess":
+        port = free_port()
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "services.counter"],
+                cwd=ROOT,
+                env={**env, "HTTP_PORT": str(port)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        return cls(process, f"http://127.0.0.1:{port}", log)
+
+    def kill(self) -> None:
+        """kill -9: no flush, no ack, no goodbye."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def wait_ready(http: aiohttp.ClientSession, service: CounterProcess) -> None:
+    async def ready() -> bool:
+        assert service.process.poll() is None, service.log.read_text()[-3000:]
+        try:
+            async with http.get(f"{service.url}/readyz") as response:
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    await eventually(ready, timeout=30, what=f"the counter at {service.url}")
+
+
+async def get_json(http: aiohttp.ClientSession, url: str, **kwargs: Any) -> Any:
+    async with http.get(url, **kwargs) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+def make_batches(
+    messages: int, per_message: int, visitors: int, seed: int, now: datetime | None = None
+) -> list[Envelope[PageViewed]]:
+    """Messages of views over the last three hours, with bots and pages that are not articles.
+
+    Views are in random time order within and across messages, so visits are exact only if
+    the counter counts them independently of arrival order.
+    """
+    rng = random.Random(seed)
+    now = now or datetime.now(UTC)
+    batches = []
+    for _ in range(messages):
+        views = []
+        for _ in range(per_message):
+            bot = rng.random() < 0.05
+            views.append(
+                PageView(
+                    visitor=f"visitor-{seed}-{rng.randrange(visitors):08d}",
+                    path="/",
+                    article_id=None if rng.random() < 0.1 else f"article-{rng.randrange(30)}",
+                    is_bot=bot,
+                    agent_family=rng.choice(["Googlebot", "bingbot"]) if bot else "Chrome",
+                    viewed_at=now - timedelta(seconds=rng.uniform(0, 3 * 3600)),
+                )
+            )
+        batches.append(new_envelope(PageViewed(views=views), "test"))
+    return batches
+
+
+@dataclass(frozen=True)
+class Expected:
+    views: int
+    visits: int
+    visitors: int
+    bot_views: int
+    articles: Counter[str]
+    days: dict[date, tuple[int, int, int]]
+
+
+def expected_figures(batches: list[Envelope[PageViewed]]) -> Expected:
+    """The figures by the reference definitions, computed from every view at once."""
+    humans = [v for batch in batches for v in batch.data.views if not v.is_bot]
+    by_day: dict[date, list[PageView]] = {}
+    for view in humans:
+        by_day.setdefault(view.viewed_at.astimezone(ZONE).date(), []).append(view)
+    days = {
+        day: (
+            len(views),
+            len(visit_starts([(v.visitor, v.viewed_at) for v in views], TIMEOUT)),
+            len({v.visitor for v in views}),
+        )
+        for day, views in by_day.items()
+    }
+    return Expected(
+        views=len(humans),
+        visits=sum(visits for _, visits, _ in days.values()),
+        visitors=sum(visitors for _, _, visitors in days.values()),
+        bot_views=sum(1 for b in batches for v in b.data.views if v.is_bot),
+        articles=Counter(v.article_id for v in humans if v.article_id),
+        days=days,
+    )
+
+
+async def assert_exact(
+    http: aiohttp.ClientSession, url: str, expected: Expected, timeout: float = 30
+) -> dict[str, Any]:
+    """Wait until the figures match, then check that every breakdown reconciles."""
+
+    async def figures() -> Any:
+        stats = await get_json(http, f"{url}/api/stats")
+        measures = stats["measures"]
+        current = (
+            measures["views"]["all_time"]["value"],
+            measures["visits"]["all_time"]["value"],
+            measures["visitors"]["all_time"]["value"],
+            measures["bot_views"]["all_time"]["value"],
+        )
+        wanted = (expected.views, expected.visits, expected.visitors, expected.bot_views)
+        assert current[0] <= expected.views, f"more views than sent: {current} > {wanted}"
+        return stats if current == wanted else None
+
+    stats: dict[str, Any] = await eventually(figures, timeout=timeout, what="exact totals")
+    first, last = min(expected.days), max(expected.days)
+    daily = await get_json(
+        http, f"{url}/api/stats/daily", params={"from": str(first), "to": str(last)}
+    )
+    assert daily["totals"]["views"] == expected.views
+    assert daily["totals"]["visits"] == expected.visits
+    assert daily["totals"]["visitors"] == expected.visitors
+    for row in daily["days"]:
+        wanted = expected.days.get(date.fromisoformat(row["date"]), (0, 0, 0))
+        assert (row["views"], row["visits"], row["visitors"]) == wanted
+
+    async def articles_reconcile() -> bool:
+        for article, views in expected.articles.items():
+            found = await get_json(http, f"{url}/api/stats/articles/{article}")
+            if found["views"] != views or found["periods"]["all_time"]["value"] != views:
+                return False
+        return True
+
+    other = stats["measures"]["other_views"]["all_time"]["value"]
+    assert sum(expected.articles.values()) + other == expected.views
+
+    await eventually(articles_reconcile, timeout=10, what="per-article views to reconcile")
+    return stats

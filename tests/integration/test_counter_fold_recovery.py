@@ -1,0 +1,102 @@
+"""A fold cut short at each step, then finished by the next holder: every view counted once.
+
+The folder runs in this process on the real FerretDB; the crash is an exception raised at
+the chosen step, after which the crashed folder is abandoned and a new one takes over.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from services.counter.folder import Folder, LeaseLost
+from services.counter.records import inbox_document, pack_views
+from services.counter.store import Collections
+from shared.db import Document
+from shared.events import PageView
+
+pytestmark = pytest.mark.integration
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Crash(Exception):
+    pass
+
+
+class AlwaysHeld:
+    async def held(self) -> bool:
+        return True
+
+
+class Lost:
+    """The lease is gone when the fold checks it, just before committing (after claiming)."""
+
+    async def held(self) -> bool:
+        return False
+
+
+def folder(collections: Collections, lease: Any) -> Folder:
+    return Folder(
+        collections,
+        cast(Any, lease),
+        ZONE,
+        visit_timeout=timedelta(minutes=30),
+        online_window=timedelta(minutes=5),
+        max_views=250,  # several folds for the views below
+        idle_seconds=0.05,
+    )
+
+
+async def raise_crash(*_: object, **__: object) -> None:
+    raise Crash
+
+
+@pytest.mark.parametrize("step", ["before_commit", "after_commit", "before_summary"])
+async def test_a_fold_cut_short_is_finished_once_by_the_next_holder(
+    mongo: AsyncMongoClient[Document], db_name: str, step: str
+) -> None:
+    collections = Collections(mongo[db_name])
+    now = datetime.now(UTC)
+    messages = [
+        (
+            f"event-{m}",
+            [
+                PageView(visitor=f"visitor-{(m * 7 + i) % 40:04d}-abcdefgh", path="/",
+                         article_id=f"a{i % 3}", viewed_at=now - timedelta(seconds=m))
+                for i in range(10)
+            ],
+        )
+        for m in range(100)
+    ]  # fmt: skip
+    # Stored by ingest in three flushes, one message twice (a redelivery).
+    batches = [messages[:40], messages[40:80], [*messages[80:], messages[5]]]
+    for batch in batches:
+        document = inbox_document([(event_id, pack_views(views)) for event_id, views in batch])
+        await collections.inbox.insert_one(document)
+
+    first = folder(collections, AlwaysHeld())
+    await first._recover()
+    assert await first.fold_once() > 0  # a fold that completes
+    if step == "before_commit":
+        first._lease = cast(Any, Lost())
+    elif step == "after_commit":
+        first._apply = raise_crash  # type: ignore[method-assign]
+    else:
+        first._summary.publish = raise_crash  # type: ignore[method-assign]
+    with pytest.raises((Crash, LeaseLost)):
+        await first.fold_once()
+
+    second = folder(collections, AlwaysHeld())
+    await second._recover()
+    while await second.fold_once():
+        pass
+    total = await collections.totals.find_one({"_id": "total"})
+    summary = await collections.totals.find_one({"_id": "summary"})
+    assert total is not None and summary is not None
+    assert total["views"] == 1000
+    assert total["visitors"] == 40 and total["visits"] == 40
+    assert summary["total"]["views"] == 1000
+    assert await collections.inbox.count_documents({}) == 0
