@@ -39,7 +39,7 @@ async def bus(exchange: str, amqp: aio_pika.abc.AbstractRobustConnection) -> Asy
 async def delete_topology(connection: aio_pika.abc.AbstractConnection, exchange: str) -> None:
     """Remove what a test declared, so the broker does not fill up with test queues."""
     channel = await connection.channel()
-    for service in ("counter", "notifier", "probe"):
+    for service in ("counter", "notifier", "notifier.deliveries", "probe"):
         for name in (f"{exchange}.{service}", f"{exchange}.{service}.dead"):
             await channel.queue_delete(name)
     for name in (exchange, f"{exchange}.dead"):
