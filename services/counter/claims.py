@@ -9,20 +9,19 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
-from services.counter.retrying import write
 from services.counter.store import Collections
+from services.counter.writes import Fence, insert_new, write
 from shared.db import Document
 
-DUPLICATE_KEY = 11000
 PREFIX = "folded_"
 KEEP_DAYS = 2
 
 
 class Claims:
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, fence: Fence) -> None:
         self.c = collections
+        self._fence = fence
         self._events_of: dict[int, set[str] | None] = {}
 
     def _buckets(self) -> list[AsyncCollection[Document]]:
@@ -41,7 +40,7 @@ class Claims:
         duplicates: set[str] = set()
         for bucket in buckets:
             tombstones = [{"_id": event_id, "s": seq, "at": now} for event_id in ids]
-            duplicates |= await _insert_new(bucket, tombstones)
+            duplicates |= await insert_new(bucket, tombstones, self._fence)
         fresh = set(ids) - duplicates
         for event_id in duplicates:
             claimed_by = seq
@@ -55,7 +54,7 @@ class Claims:
                     continue  # counted before (or so long ago that its record is pruned)
             for bucket in buckets:
                 update = {"$set": {"s": seq}}
-                await write(partial(bucket.update_one, {"_id": event_id}, update))
+                await write(partial(bucket.update_one, {"_id": event_id}, update), self._fence)
             fresh.add(event_id)
         return fresh
 
@@ -79,15 +78,3 @@ class Claims:
 
 def _name(day: date) -> str:
     return f"{PREFIX}{day:%Y%m%d}"
-
-
-async def _insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> set[str]:
-    """Insert; return the `_id`s that were there already."""
-    try:
-        await write(partial(collection.insert_many, documents, ordered=False))
-    except BulkWriteError as error:
-        errors = error.details.get("writeErrors", [])
-        if any(item.get("code") != DUPLICATE_KEY for item in errors):
-            raise
-        return {str(documents[item["index"]]["_id"]) for item in errors}
-    return set()

@@ -6,7 +6,9 @@ committed), computes the increments, and commits by inserting the fold record
 `_id = <sequence>` that holds them. Only then are the increments applied, each aggregate
 document remembering the last sequence applied to it, so a fold cut short by a crash is
 finished by the next holder without applying anything twice. No multi-document transaction
-is needed: every decision is one unique insert, and every aggregate document has one writer.
+is needed: every decision is one unique insert, and every aggregate document has one writer
+(the lease holder; the lease fences each write, so a slow former holder stops writing
+before its successor starts).
 """
 
 import asyncio
@@ -18,30 +20,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from services.counter.claims import Claims
 from services.counter.fold import fold_views
-from services.counter.lease import Lease
+from services.counter.lease import Lease, LeaseLost
 from services.counter.metrics import FOLD_HOLDER, FOLD_SECONDS, FOLDED_MESSAGES, FOLDED_VIEWS
 from services.counter.records import View, pack, unpack_json, unpack_messages
-from services.counter.retrying import write
 from services.counter.store import FOLDS_PER_COLLECTION, FOLDS_PREFIX, Collections
 from services.counter.summary import Summary
 from services.counter.visits import Sessions
+from services.counter.writes import insert_new, write
 from shared.db import Document
 
 log = structlog.get_logger(__name__)
 
-DUPLICATE_KEY = 11000
 INBOX_READ = 500
 RECORD_COLLECTIONS_KEPT = 3  # the last 2,000-3,000 folds: enough to settle any claim
 VISITORS_PREFIX = "visitors_"
 PRUNE_EVERY_SECONDS = 60.0
-
-
-class LeaseLost(Exception):
-    """Another replica committed this fold sequence: it holds the lease now."""
 
 
 class Folder:
@@ -63,20 +60,21 @@ class Folder:
         self._idle = idle_seconds
         self._sessions = Sessions(visit_timeout)
         self._next_seq: int | None = None  # None: recover before folding
-        self._claims = Claims(collections)
-        self._summary = Summary(collections, zone, int(online_window.total_seconds() * 1000))
+        self._claims = Claims(collections, lease.check)
+        self._summary = Summary(
+            collections, zone, int(online_window.total_seconds() * 1000), lease.check
+        )
         self._pruned_at = 0.0
         self._stopping = asyncio.Event()
-        self.is_holder = False
 
     async def run(self) -> None:
         """Fold while holding the lease, until stop(); a failed fold is recovered, not lost."""
         while not self._stopping.is_set():
             folded = 0
             try:
-                self.is_holder = await self._lease.held()
-                FOLD_HOLDER.set(self.is_holder)
-                if not self.is_holder:
+                holding = await self._lease.held()
+                FOLD_HOLDER.set(holding)
+                if not holding:
                     self._next_seq = None
                 else:
                     if self._next_seq is None:
@@ -86,6 +84,10 @@ class Folder:
                     await self._prune()
             except asyncio.CancelledError:
                 raise
+            except LeaseLost as error:
+                # Another replica folds now, and finishes what this one committed.
+                log.info("fold.lease_lost", reason=str(error))
+                self._next_seq = None
             except Exception as error:
                 log.warning("fold.failed", error=repr(error)[:500])
                 self._next_seq = None
@@ -165,7 +167,7 @@ class Folder:
         if not await self._lease.held():
             raise LeaseLost(f"lease lost before fold {seq}")
         try:
-            await write(lambda: self.c.fold_records(seq).insert_one(record))
+            await write(lambda: self.c.fold_records(seq).insert_one(record), self._lease.check)
         except DuplicateKeyError:
             raise LeaseLost(f"fold {seq} was committed by another replica") from None
         phases["commit"] = time.perf_counter()
@@ -197,14 +199,16 @@ class Folder:
                 if current is not None and int(current.get("seq", 0)) >= seq:
                     continue
             update: dict[str, Any] = {"$inc": incs, "$set": {"seq": seq}}
-            await write(partial(collection.update_one, {"_id": key}, update, upsert=True))
+            upsert = partial(collection.update_one, {"_id": key}, update, upsert=True)
+            await write(upsert, self._lease.check)
         by_day: dict[str, list[Any]] = {}
         for day, visitor, runs in work["visitors"]:
             by_day.setdefault(day, []).append([visitor, runs])
         for day, entries in by_day.items():
             # One document per fold and day: later folds override earlier ones on restore.
             collection = self.c.named(visitors_name(date.fromisoformat(day)))
-            await _insert_ignoring_duplicates(collection, [{"_id": seq, "r": pack(entries)}])
+            document = {"_id": seq, "r": pack(entries)}
+            await insert_new(collection, [document], self._lease.check)
         if phases is not None:
             phases["applied"] = time.perf_counter()
         if not guarded:
@@ -222,7 +226,7 @@ class Folder:
         if phases is not None:
             phases["published"] = time.perf_counter()
         taken = record["taken"]
-        await write(lambda: self.c.inbox.delete_many({"_id": {"$in": taken}}))
+        await write(lambda: self.c.inbox.delete_many({"_id": {"$in": taken}}), self._lease.check)
         if phases is not None:
             phases["cleaned"] = time.perf_counter()
 
@@ -253,12 +257,3 @@ class Folder:
 def visitors_name(day: date) -> str:
     """The visit state of one local day: dropped whole when the day is two days old."""
     return f"{VISITORS_PREFIX}{day:%Y%m%d}"
-
-
-async def _insert_ignoring_duplicates(collection: Any, documents: list[Document]) -> None:
-    try:
-        await write(lambda: collection.insert_many(documents, ordered=False))
-    except BulkWriteError as error:
-        errors = error.details.get("writeErrors", [])
-        if any(item.get("code") != DUPLICATE_KEY for item in errors):
-            raise

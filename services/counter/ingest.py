@@ -8,23 +8,20 @@ redelivery; after it, a duplicate, which the fold recognises by its event id.
 
 import asyncio
 import contextlib
-import random
 from typing import Any
 
 import structlog
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, OperationFailure
 
-from services.counter.metrics import BUSY_RETRIES, INGEST_BATCH
+from services.counter.metrics import INGEST_BATCH
 from services.counter.records import MAX_DOCUMENT_VIEWS, inbox_document, pack_views
-from services.counter.retrying import is_busy
+from services.counter.writes import DUPLICATE_KEY, backoff, is_busy
 from shared.bus import RetryLater
 from shared.db import Document
 from shared.events import PageView
 
 log = structlog.get_logger(__name__)
-
-DUPLICATE_KEY = 11000
 
 Pending = tuple[str, list[list[Any]], asyncio.Future[None]]
 
@@ -104,9 +101,7 @@ class Ingest:
                     raise
             if not documents:
                 return
-            BUSY_RETRIES.inc()
-            await asyncio.sleep(delay * (0.5 + random.random()))  # noqa: S311 (jitter)
-            delay = min(delay * 2, 0.2)
+            delay = await backoff(delay)
         raise RetryLater(f"{len(documents)} inbox inserts kept failing")
 
 

@@ -1,6 +1,7 @@
 """Every replica's view of the shared figures: re-read in the background, served from memory."""
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -54,14 +55,10 @@ class StatsReader:
         assert snapshot is not None
         return snapshot
 
-    async def wait_for_change(self, seconds: float) -> bool:
-        """Wait until the widget's numbers change; False if they did not within `seconds`."""
-        changed = self._changed
-        try:
-            await asyncio.wait_for(changed.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
+    async def wait_for_change(self, seconds: float) -> None:
+        """Wait until the widget's numbers change, or `seconds` pass."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), seconds)
 
     async def run(self) -> None:
         while True:

@@ -1,7 +1,8 @@
 """The counter's documents in MongoDB, and the reads the API makes of them.
 
 Collections (every hot read and write goes by `_id`):
-- inbox: one document per page.viewed message not yet folded (`_id` = event id);
+- inbox: one document per ingest flush not yet folded (random `_id`; the messages it holds,
+  each with its event id, packed);
 - folded_YYYYMMDD: one tombstone per folded message (`_id` = event id), by UTC day;
 - folds_NNNNNN: the record of each fold (`_id` = fold sequence), a thousand per collection:
   what it counted and what it added;
@@ -19,6 +20,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from services.counter.fold import article_shard
 from services.counter.records import field_key, from_field_key
@@ -101,9 +103,11 @@ class StatsStore:
     async def set_baseline(self, visits: int) -> datetime:
         """Idempotent: the baseline is a value, set again to the same value changes nothing."""
         now = datetime.now(UTC)
-        await self.c.totals.update_one(
-            {"_id": "baseline"}, {"$set": {"visits": visits, "updated_at": now}}, upsert=True
-        )
+        update = {"$set": {"visits": visits, "updated_at": now}}
+        try:
+            await self.c.totals.update_one({"_id": "baseline"}, update, upsert=True)
+        except DuplicateKeyError:  # FerretDB: another replica's upsert created it meanwhile
+            await self.c.totals.update_one({"_id": "baseline"}, update)
         return now
 
     async def daily(self, first: date, last: date) -> dict[date, Figures]:

@@ -7,12 +7,13 @@ increments, reading the documents back only when it starts holding or a day begi
 
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.counter.retrying import write
 from services.counter.store import Collections
 from services.counter.visits import Sessions
+from services.counter.writes import Fence, write
 from shared.db import Document
 
 REWRITE_SECONDS = 5.0  # at least this often, so a reader can tell the folder is alive
@@ -20,8 +21,15 @@ ONLINE_CHECK_SECONDS = 1.0  # online changes with the clock alone: a second is f
 
 
 class Summary:
-    def __init__(self, collections: Collections, zone: ZoneInfo, online_window_ms: int) -> None:
+    def __init__(
+        self,
+        collections: Collections,
+        zone: ZoneInfo,
+        online_window_ms: int,
+        fence: Fence,
+    ) -> None:
         self.c = collections
+        self._fence = fence
         self._zone = zone
         self._online_window_ms = online_window_ms
         self._figures: tuple[date, Document] | None = None
@@ -72,7 +80,8 @@ class Summary:
             "applied": self._applied,
             "at": datetime.now(UTC),
         }
-        await write(lambda: self.c.totals.replace_one({"_id": "summary"}, summary, upsert=True))
+        replace = partial(self.c.totals.replace_one, {"_id": "summary"}, summary, upsert=True)
+        await write(replace, self._fence)
         self._published = (online, now)
 
     async def _read(self, today: date) -> Document:

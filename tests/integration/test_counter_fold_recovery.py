@@ -4,6 +4,7 @@ The folder runs in this process on the real FerretDB; the crash is an exception 
 the chosen step, after which the crashed folder is abandoned and a new one takes over.
 """
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -11,11 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.counter.folder import Folder, LeaseLost
+from services.counter.folder import Folder
+from services.counter.lease import Lease, LeaseLost
 from services.counter.records import inbox_document, pack_views
 from services.counter.store import Collections
 from shared.db import Document
 from shared.events import PageView
+from tests.support import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +33,18 @@ class AlwaysHeld:
     async def held(self) -> bool:
         return True
 
+    async def check(self) -> None:
+        pass
+
 
 class Lost:
     """The lease is gone when the fold checks it, just before committing (after claiming)."""
 
     async def held(self) -> bool:
         return False
+
+    async def check(self) -> None:
+        pass
 
 
 def folder(collections: Collections, lease: Any) -> Folder:
@@ -100,3 +109,41 @@ async def test_a_fold_cut_short_is_finished_once_by_the_next_holder(
     assert total["visitors"] == 40 and total["visits"] == 40
     assert summary["total"]["views"] == 1000
     assert await collections.inbox.count_documents({}) == 0
+
+
+async def test_a_holder_that_stalls_past_its_lease_writes_nothing_after_it(
+    mongo: AsyncMongoClient[Document], db_name: str
+) -> None:
+    """A slow fold (not a dead one) must not apply its work on top of the new holder's."""
+    collections = Collections(mongo[db_name])
+    now = datetime.now(UTC)
+    views = [
+        PageView(visitor=f"visitor-{i % 7:04d}-abcdefgh", path="/", viewed_at=now)
+        for i in range(30)
+    ]
+    document = inbox_document([("event-1", pack_views(views))])
+    await collections.inbox.insert_one(document)
+
+    stalled = folder(collections, Lease(collections.leases, "stalled", period=0.5))
+    await eventually(stalled._lease.held, what="the first holder to take the lease")
+    await stalled._recover()
+    gate = asyncio.Event()
+    apply = stalled._apply
+
+    async def apply_after_gate(*args: Any, **kwargs: Any) -> None:
+        await gate.wait()  # committed, then stalled past the end of its lease
+        await apply(*args, **kwargs)
+
+    stalled._apply = apply_after_gate  # type: ignore[method-assign]
+    first_fold = asyncio.create_task(stalled.fold_once())
+
+    successor = folder(collections, Lease(collections.leases, "successor", period=0.5))
+    await eventually(successor._lease.held, timeout=10, what="the successor to take over")
+    await successor._recover()  # finishes the stalled holder's committed fold
+    gate.set()
+    outcome = (await asyncio.gather(first_fold, return_exceptions=True))[0]
+    while await successor.fold_once():  # (if the stalled one was too slow even to commit)
+        pass
+    total = await collections.totals.find_one({"_id": "total"})
+    assert total is not None and total["views"] == 30
+    assert isinstance(outcome, LeaseLost)

@@ -10,6 +10,7 @@ from services.counter.ingest import Ingest
 from services.counter.records import unpack_messages
 from shared.bus import RetryLater
 from shared.events import PageView
+from tests.support import eventually
 
 VIEW = PageView.model_validate(
     {"visitor": "v" * 16, "path": "/", "viewed_at": "2026-04-25T03:00:00+00:00"}
@@ -22,12 +23,14 @@ class FakeInbox:
     def __init__(self) -> None:
         self.documents: dict[str, Any] = {}
         self.inserts: list[int] = []
+        self.started = 0  # inserts begun, stored or not
         self.down = False
         self.gate = asyncio.Event()
         self.gate.set()
 
     async def insert_many(self, documents: list[dict[str, Any]], ordered: bool) -> None:
         assert ordered is False
+        self.started += 1
         await self.gate.wait()
         self.inserts.append(len(documents))
         if self.down:
@@ -108,9 +111,9 @@ async def test_stop_flushes_what_is_pending_before_returning() -> None:
     inbox.gate.clear()  # the first insert hangs until released
     ingest, task = await running(inbox)
     first = asyncio.create_task(ingest.add("event-1", [VIEW]))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: inbox.started == 1, what="the first insert to begin")
     second = asyncio.create_task(ingest.add("event-2", [VIEW]))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # let it queue behind the hanging insert
     ingest.stop()
     inbox.gate.set()
     await asyncio.gather(first, second, task)
