@@ -1,15 +1,28 @@
 """Typed keys for what the notifier app keeps in its state."""
 
+import asyncio
+
 from aiohttp import web
 
+from services.notifier.compose import Composer
 from services.notifier.config import NotifierSettings
-from services.notifier.mailer import Composer, Mailer
-from services.notifier.store import DeliveryStore, SubscriberStore
+from services.notifier.deliveries import DeliveryStore
+from services.notifier.fanout import FanOut
+from services.notifier.models import DeliveryStatus
+from services.notifier.ratelimit import SignupLimits
+from services.notifier.smtp import Sender
+from services.notifier.store import SubscriberStore, SuppressionStore
+from services.notifier.ttlcache import TtlCache
 from shared.background import TaskSet
 
 SETTINGS = web.AppKey("settings", NotifierSettings)
 SUBSCRIBERS = web.AppKey("subscribers", SubscriberStore)
+SUPPRESSIONS = web.AppKey("suppressions", SuppressionStore)
 DELIVERIES = web.AppKey("deliveries", DeliveryStore)
 COMPOSER = web.AppKey("composer", Composer)
-MAILER = web.AppKey("mailer", Mailer)
+SENDER = web.AppKey("sender", Sender)
+FANOUT = web.AppKey("fanout", FanOut)
+LIMITS = web.AppKey("limits", SignupLimits)
 SIDE_TASKS = web.AppKey("side_tasks", TaskSet)
+CONFIRMATION_LOCK = web.AppKey("confirmation_lock", asyncio.Lock)
+STATUS_CACHE = web.AppKey("status_cache", TtlCache[DeliveryStatus])

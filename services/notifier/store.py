@@ -1,30 +1,35 @@
-"""Subscribers and deliveries in MongoDB. A delivery's `_id` is (article, subscriber): one each."""
+"""Subscribers, suppressions and opt-outs in MongoDB; a subscriber's `_id` is its address."""
 
+import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, datetime
 from typing import Literal
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.notifier.models import SubscribeRequest
+from services.notifier.models import PreferencesRequest, SubscribeRequest
 from shared.db import Document
 
-CONFIRMATION_INTERVAL = timedelta(minutes=10)
-
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed"]
-# failed: a transient SMTP error, retried; rejected: the server refused the address (5xx).
-DeliveryState = Literal["pending", "sent", "failed", "rejected"]
 
 
 class SubscriberStore:
+    """Each subscriber document is written only by its owner's own requests (one at a time
+    in practice), so plain updates are safe on FerretDB."""
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.subscribers: AsyncCollection[Document] = db["subscribers"]
+        # Addresses that left or paused: small, read by every delivery job to honour a
+        # change made after the fan-out picked the recipients.
+        self.opt_outs: AsyncCollection[Document] = db["opt_outs"]
 
     async def add(self, request: SubscribeRequest) -> Document:
-        """Add as pending, or return the existing subscriber unchanged: signing up is idempotent."""
-        email = request.email.lower()
+        """Add as pending, or return the existing subscriber unchanged: signing up is idempotent
+        and cannot change someone else's preferences."""
+        email = request.email
         await _upsert(
             self.subscribers,
             {"_id": email},
@@ -33,6 +38,7 @@ class SubscriberStore:
                     "email": email,
                     "sections": request.sections,
                     "language": request.language,
+                    "paused": False,
                     "status": "pending",
                     "created_at": datetime.now(UTC),
                 }
@@ -42,99 +48,126 @@ class SubscriberStore:
         assert subscriber is not None
         return subscriber
 
-    async def confirmation_due(self, subscriber: Document, now: datetime) -> bool:
-        """True at most once per CONFIRMATION_INTERVAL, so a sign-up form cannot mail-bomb."""
-        last = subscriber.get("confirmation_sent_at")
-        if last is not None and now - last < CONFIRMATION_INTERVAL:
-            return False
+    async def get(self, email: str) -> Document | None:
+        return await self.subscribers.find_one({"_id": email})
+
+    async def mark_confirmation_sent(self, email: str, now: datetime) -> None:
+        await self.subscribers.update_one({"_id": email}, {"$set": {"confirmation_sent_at": now}})
+
+    async def set_status(self, email: str, status: SubscriberStatus) -> Document | None:
+        """Change the status; None if there is no such subscriber."""
+        subscriber = await self.get(email)
+        if subscriber is None:
+            return None
+        now = datetime.now(UTC)
         await self.subscribers.update_one(
-            {"_id": subscriber["_id"]}, {"$set": {"confirmation_sent_at": now}}
+            {"_id": email}, {"$set": {"status": status, f"{status}_at": now}}
         )
-        return True
+        subscriber["status"] = status
+        await self._sync_opt_out(subscriber)
+        return subscriber
 
-    async def set_status(self, email: str, status: SubscriberStatus) -> bool:
-        result = await self.subscribers.update_one(
-            {"_id": email}, {"$set": {"status": status, f"{status}_at": datetime.now(UTC)}}
+    async def set_preferences(self, email: str, change: PreferencesRequest) -> Document | None:
+        subscriber = await self.get(email)
+        if subscriber is None:
+            return None
+        update: Document = {"sections": change.sections, "paused": change.paused}
+        if change.language is not None:
+            update["language"] = change.language
+        update["preferences_at"] = datetime.now(UTC)
+        await self.subscribers.update_one({"_id": email}, {"$set": update})
+        subscriber.update(update)
+        await self._sync_opt_out(subscriber)
+        return subscriber
+
+    async def _sync_opt_out(self, subscriber: Document) -> None:
+        email = subscriber["_id"]
+        if subscriber["status"] == "confirmed" and not subscriber.get("paused"):
+            await self.opt_outs.delete_one({"_id": email})
+        else:
+            with contextlib.suppress(DuplicateKeyError):
+                await self.opt_outs.insert_one({"_id": email, "at": datetime.now(UTC)})
+
+    async def recipients(self, section_slug: str, excluded: set[str]) -> list[tuple[str, str]]:
+        """Confirmed, not paused, not suppressed subscribers of the section: (address,
+        language), by address."""
+        confirmed = self.subscribers.find(
+            {"status": "confirmed"}, projection={"sections": 1, "paused": 1, "language": 1}
         )
-        return result.matched_count == 1
-
-    async def recipients(self, section: str) -> list[Document]:
-        confirmed = self.subscribers.find({"status": "confirmed"})
-        return [
-            subscriber
+        chosen = [
+            (str(subscriber["_id"]), str(subscriber.get("language", "vi")))
             async for subscriber in confirmed
+            if not subscriber.get("paused")
+            and subscriber["_id"] not in excluded
             # FerretDB v1 drops an empty array written by an upsert: absent means all too.
-            if not subscriber.get("sections") or section in subscriber["sections"]
+            and (not subscriber.get("sections") or section_slug in subscriber["sections"])
         ]
+        return sorted(chosen)
+
+    async def languages(self, emails: list[str]) -> dict[str, str]:
+        found = self.subscribers.find({"_id": {"$in": emails}}, projection={"language": 1})
+        return {str(doc["_id"]): str(doc.get("language", "vi")) async for doc in found}
+
+    async def page(self, status: str | None, after: str | None, limit: int) -> list[Document]:
+        query: Document = {}
+        if status is not None:
+            query["status"] = status
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        cursor = self.subscribers.find(query).sort("_id", 1).limit(limit)
+        return [subscriber async for subscriber in cursor]
+
+    async def opted_out(self) -> set[str]:
+        return {str(doc["_id"]) async for doc in self.opt_outs.find({}, projection={"_id": 1})}
 
 
-class DeliveryStore:
-    """One delivery per (article, subscriber); each send attempt is claimed by an insert.
-
-    FerretDB has no atomic compare-and-set, but a unique `_id` insert is atomic: only one
-    replica can insert claim number N, so only one sends attempt N. A claim whose outcome
-    was never recorded (a crash mid-send) is never retried by itself: at most once.
-    """
+class SuppressionStore:
+    """Addresses the SMTP server refused permanently; nothing is sent to them until lifted."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.deliveries: AsyncCollection[Document] = db["deliveries"]
-        self.claims: AsyncCollection[Document] = db["delivery_claims"]
+        self.suppressions: AsyncCollection[Document] = db["suppressions"]
 
-    async def open(self, article_id: str, email: str, event_id: str) -> Document:
-        """The delivery record, made pending if new."""
-        key = f"{article_id}:{email}"
-        await _upsert(
-            self.deliveries,
-            {"_id": key},
-            {
-                "$setOnInsert": {
-                    "article_id": article_id,
-                    "email": email,
-                    "event_id": event_id,
-                    "state": "pending",
-                    "attempts": 0,
-                    "created_at": datetime.now(UTC),
-                }
-            },
-        )
-        delivery = await self.deliveries.find_one({"_id": key})
-        assert delivery is not None
-        return delivery
-
-    async def claim(self, delivery: Document) -> int | None:
-        """The number of the attempt this process may make now, or None if another has it."""
-        attempt = int(delivery["attempts"]) + 1
-        try:
-            await self.claims.insert_one(
-                {"_id": f"{delivery['_id']}#{attempt}", "claimed_at": datetime.now(UTC)}
+    async def add(self, email: str, reason: str) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            await self.suppressions.insert_one(
+                {"_id": email, "reason": reason[:500], "suppressed_at": datetime.now(UTC)}
             )
-        except DuplicateKeyError:
-            return None
-        return attempt
 
-    async def record(
-        self, delivery: Document, attempt: int, state: DeliveryState, error: str = ""
+    async def lift(self, email: str) -> bool:
+        result = await self.suppressions.delete_one({"_id": email})
+        return result.deleted_count == 1
+
+    async def all(self) -> list[Document]:
+        return [doc async for doc in self.suppressions.find({}).sort("_id", 1)]
+
+    async def emails(self) -> set[str]:
+        return {str(doc["_id"]) async for doc in self.suppressions.find({}, projection={"_id": 1})}
+
+    async def contains(self, email: str) -> bool:
+        return await self.suppressions.find_one({"_id": email}, projection={"_id": 1}) is not None
+
+
+class Blocklist:
+    """Suppressed and opted-out addresses, re-read at most every `max_age` seconds per replica."""
+
+    def __init__(
+        self, subscribers: SubscriberStore, suppressions: SuppressionStore, max_age: float = 2.0
     ) -> None:
-        # Only the holder of this attempt's claim writes here, so a plain $set is safe.
-        await self.deliveries.update_one(
-            {"_id": delivery["_id"]},
-            {
-                "$set": {
-                    "state": state,
-                    "attempts": attempt,
-                    "error": error,
-                    "updated_at": datetime.now(UTC),
-                }
-            },
-        )
+        self._subscribers, self._suppressions = subscribers, suppressions
+        self._max_age = max_age
+        self._read_at = -max_age
+        self._value: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+        self._lock = asyncio.Lock()
 
-    async def count_by_state(self, article_id: str) -> dict[str, int]:
-        pipeline: list[Document] = [
-            {"$match": {"article_id": article_id}},
-            {"$group": {"_id": "$state", "count": {"$sum": 1}}},
-        ]
-        cursor = await self.deliveries.aggregate(pipeline)
-        return {str(row["_id"]): int(row["count"]) async for row in cursor}
+    async def current(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(suppressed, opted out)."""
+        async with self._lock:
+            if time.monotonic() - self._read_at >= self._max_age:
+                suppressed = await self._suppressions.emails()
+                opted_out = await self._subscribers.opted_out()
+                self._value = (frozenset(suppressed), frozenset(opted_out))
+                self._read_at = time.monotonic()
+            return self._value
 
 
 async def _upsert(collection: AsyncCollection[Document], key: Document, update: Document) -> None:

@@ -1,4 +1,5 @@
-"""The notifier HTTP API with the real database, broker and SMTP sink."""
+"""The subscription API end to end: sign-up, confirmation mail through the real SMTP sink
+(Mailpit), confirm, preferences, one-click unsubscribe, and bad input."""
 
 import re
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
 from services.notifier.keys import COMPOSER, SUBSCRIBERS
 from services.notifier.tokens import sign
+from tests.notifier_support import SIGNING_KEY, delete_notifier_topology
 from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT, Mailpit, eventually
 
 pytestmark = pytest.mark.integration
@@ -25,17 +27,32 @@ async def client(exchange: str, db_name: str) -> AsyncIterator[TestClient[Any, A
         exchange=exchange,
         smtp_host=SMTP_HOST,
         smtp_port=SMTP_PORT,
-        signing_key="integration-signing-key-0123456789abcdef",
+        signing_key=SIGNING_KEY,
+        signups_per_address_per_hour=3,
     )
     async with TestClient(TestServer(create_app(settings))) as client:
         yield client
+    await delete_notifier_topology(exchange)
 
 
-async def test_signing_up_twice_answers_the_same_and_mails_once(
+def local(url: str) -> str:
+    """The path and query of a link the service made for its public URL."""
+    return "/" + url.split("/", 3)[3]
+
+
+async def status_of(client: TestClient[Any, Any], email: str) -> str:
+    subscriber = await client.app[SUBSCRIBERS].get(email)
+    assert subscriber is not None
+    return str(subscriber["status"])
+
+
+async def test_double_opt_in_through_the_real_smtp_server(
     client: TestClient[Any, Any], mailpit: Mailpit, run_id: str
 ) -> None:
     address = f"hai-lan-{run_id}@example.vn"
-    first = await client.post("/api/subscribers", json={"email": address})
+    first = await client.post(
+        "/api/subscribers", json={"email": address, "sections": ["thong-bao"]}
+    )
     second = await client.post("/api/subscribers", json={"email": address.upper()})
     assert (first.status, second.status) == (202, 202)
     assert await first.json() == await second.json()
@@ -45,40 +62,137 @@ async def test_signing_up_twice_answers_the_same_and_mails_once(
     headers = await mailpit.headers(mails[0]["ID"])
     assert message["Subject"] == "Xác nhận đăng ký nhận tin"
     assert headers["List-Unsubscribe-Post"] == ["List-Unsubscribe=One-Click"]
+    assert headers["List-Unsubscribe"][0].startswith("<http")
     assert message["HTML"] and message["Text"]
+    assert await status_of(client, address) == "pending"
 
-    confirm = re.search(r"http\S+/api/subscribers/confirm\?token=\S+", message["Text"])
+    confirm = re.search(r"http\S+/subscriptions/confirm\?token=\S+", message["Text"])
     assert confirm
-    path = confirm.group(0).split("/", 3)[3]
-    assert (await client.get(f"/{path}")).status == 200
+    page = await client.get(local(confirm.group(0)))
+    assert page.status == 200
+    assert "Đã xác nhận" in await page.text()
+    assert await status_of(client, address) == "confirmed"
+
+    # The one-click URL of the confirmation's own header: a bare POST, no cookie, no body.
+    one_click = headers["List-Unsubscribe"][0].strip("<>")
+    response = await client.post(local(one_click))
+    assert response.status == 200
+    assert (await response.json())["status"] == "unsubscribed"
+    assert await status_of(client, address) == "unsubscribed"
 
 
-async def test_bad_input_gets_a_json_4xx(client: TestClient[Any, Any]) -> None:
-    response = await client.post("/api/subscribers", json={"email": "not-an-address"})
-    assert response.status == 422
-    assert (await response.json())["error"]["details"][0]["field"] == "email"
-    forged = sign(b"not the service's key" * 2, "confirm", "x@example.vn", 3600)
-    response = await client.get("/api/subscribers/confirm", params={"token": forged})
-    assert response.status == 400
-    assert "invalid token" in (await response.json())["error"]["message"]
-    assert (await client.get("/api/subscribers/confirm")).status == 400
+async def test_an_existing_address_gets_the_same_answer_as_a_new_one(
+    client: TestClient[Any, Any], run_id: str
+) -> None:
+    known = f"da-co-{run_id}@example.vn"
+    await client.post("/api/subscribers", json={"email": known})
+    await client.app[SUBSCRIBERS].set_status(known, "confirmed")
+    for address in (known, f"moi-{run_id}@example.vn"):
+        response = await client.post("/api/subscribers", json={"email": address})
+        assert response.status == 202
+        assert (await response.json())["status"] == "check_your_email"
 
 
-async def test_unsubscribe_link_shows_a_button_and_post_unsubscribes(
+async def test_unsubscribe_link_shows_a_button_and_its_post_unsubscribes(
     client: TestClient[Any, Any], run_id: str
 ) -> None:
     address = f"ba-minh-{run_id}@example.vn"
     await client.post("/api/subscribers", json={"email": address})
-    link = client.app[COMPOSER].links.unsubscribe(address)
-    path = "/" + link.split("/", 3)[3]
+    path = local(client.app[COMPOSER].links.unsubscribe(address))
 
     page = await client.get(path)
     assert page.status == 200
     assert 'method="post"' in await page.text()
-    subscribers = client.app[SUBSCRIBERS]
-    assert (await subscribers.subscribers.find_one({"_id": address}))["status"] == "pending"
+    assert await status_of(client, address) == "pending", "a GET must change nothing"
 
-    # RFC 8058: a bare POST, no cookie, no body.
-    response = await client.post(path)
+    response = await client.post(path, headers={"Accept": "text/html"})
     assert response.status == 200
-    assert (await subscribers.subscribers.find_one({"_id": address}))["status"] == "unsubscribed"
+    assert "Đăng ký lại" in await response.text()
+    assert await status_of(client, address) == "unsubscribed"
+
+    # Resubscribing from the page the link leads to.
+    resubscribe = local(client.app[COMPOSER].links.resubscribe(address))
+    assert (await client.post(resubscribe)).status == 200
+    assert await status_of(client, address) == "confirmed"
+
+
+async def test_preferences_by_page_and_by_json(client: TestClient[Any, Any], run_id: str) -> None:
+    address = f"tuy-chon-{run_id}@example.vn"
+    await client.post("/api/subscribers", json={"email": address})
+    await client.app[SUBSCRIBERS].set_status(address, "confirmed")
+    link = local(client.app[COMPOSER].links.preferences(address))
+
+    page = await client.get(link)
+    assert page.status == 200
+    assert 'name="sections"' in await page.text()
+    saved = await client.post(link, data={"sections": ["dan-van", "thong-bao"], "paused": "1"})
+    assert saved.status == 200
+    api = link.replace("/subscriptions/", "/api/subscribers/")
+    current = await (await client.get(api)).json()
+    assert current["sections"] == ["dan-van", "thong-bao"]
+    assert current["paused"] is True
+
+    changed = await client.put(api, json={"sections": ["thong-bao"], "paused": False})
+    assert changed.status == 200
+    assert (await changed.json())["sections"] == ["thong-bao"]
+    unknown = await client.put(api, json={"sections": ["khong-co"]})
+    assert unknown.status == 422
+    assert "unknown section" in (await unknown.json())["error"]["details"][0]["message"]
+
+
+async def test_forged_expired_and_misused_tokens_are_refused(
+    client: TestClient[Any, Any],
+) -> None:
+    key = SIGNING_KEY.encode()
+    forged = sign(b"not the service's key" * 2, "unsubscribe", "x@example.vn", None)
+    expired = sign(key, "confirm", "x@example.vn", 60, now=1_000_000)
+    wrong_use = sign(key, "confirm", "x@example.vn", 3600)
+    cases = [
+        ("POST", "/subscriptions/unsubscribe", forged, "invalid token"),
+        ("POST", "/api/subscribers/unsubscribe", forged, "invalid token"),
+        ("GET", "/subscriptions/confirm", expired, "expired token"),
+        ("GET", "/api/subscribers/confirm", expired, "expired token"),
+        ("POST", "/subscriptions/unsubscribe", wrong_use, "invalid token"),
+        ("GET", "/subscriptions/preferences", "abc", "malformed token"),
+    ]
+    for method, path, token, message in cases:
+        response = await client.request(method, path, params={"token": token})
+        assert response.status == 400, path
+        assert message in (await response.json())["error"]["message"]
+    missing = await client.get("/subscriptions/confirm")
+    assert missing.status == 422
+
+
+async def test_bad_sign_ups_get_a_json_4xx(client: TestClient[Any, Any]) -> None:
+    cases: list[tuple[Any, int, str]] = [
+        ({"email": "not-an-address"}, 422, "email"),
+        ({"email": "a@example.vn", "sections": ["khong-co"]}, 422, "sections"),
+        ({"email": "a@example.vn", "language": "fr"}, 422, "language"),
+        ({"email": "a@example.vn", "extra": 1}, 422, "extra"),
+    ]
+    for body, status, field in cases:
+        response = await client.post("/api/subscribers", json=body)
+        assert response.status == status, body
+        assert (await response.json())["error"]["details"][0]["field"] == field
+    oversized = await client.post(
+        "/api/subscribers",
+        data=b'{"email": "' + b"a" * 300_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert oversized.status == 413
+    not_json = await client.post(
+        "/api/subscribers", data=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert not_json.status == 400
+
+
+async def test_sign_ups_for_one_address_are_rate_limited(
+    client: TestClient[Any, Any], run_id: str
+) -> None:
+    address = f"lam-dung-{run_id}@example.vn"
+    statuses = [
+        (await client.post("/api/subscribers", json={"email": address})).status for _ in range(4)
+    ]
+    assert statuses == [202, 202, 202, 429]
+    response = await client.post("/api/subscribers", json={"email": address})
+    assert (await response.json())["error"]["code"] == "too_many_requests"

@@ -1,0 +1,84 @@
+"""article.published → pending deliveries and delivery jobs on the queue all replicas share.
+
+Idempotent on the event id and safe to crash: the deliveries are unique inserts and the jobs
+are published before the fan-out is marked done, so a redelivered event either finds the mark
+(nothing to do) or does it all again (existing deliveries stay, duplicate jobs find their
+deliveries claimed or ended and send nothing).
+"""
+
+import uuid
+
+import structlog
+
+from services.notifier.config import NotifierSettings
+from services.notifier.deliveries import DeliveryStore
+from services.notifier.models import DeliveryJob
+from services.notifier.store import SubscriberStore, SuppressionStore
+from shared.bus import Bus, PublishFailed, RetryLater
+from shared.events import ArticlePublished, Envelope, new_envelope
+
+log = structlog.get_logger(__name__)
+
+
+class FanOut:
+    def __init__(
+        self,
+        settings: NotifierSettings,
+        subscribers: SubscriberStore,
+        suppressions: SuppressionStore,
+        deliveries: DeliveryStore,
+        bus: Bus,
+    ) -> None:
+        self._settings = settings
+        self._subscribers = subscribers
+        self._suppressions = suppressions
+        self._deliveries = deliveries
+        self._bus = bus
+
+    async def handle(self, event: Envelope[ArticlePublished]) -> None:
+        event_id = str(event.event_id)
+        if await self._deliveries.fanout_done(event_id):
+            log.info("fanout.already_done", event_id=event_id)
+            return
+        article = event.data
+        await self._deliveries.save_article(article)
+        excluded = await self._suppressions.emails()
+        recipients = await self._subscribers.recipients(article.section_slug, excluded)
+        languages = {email: language for email, language in recipients if language != "vi"}
+        emails = [email for email, _ in recipients]
+        jobs = await self.enqueue(
+            article, emails, languages, self._settings.max_attempts, event.event_id
+        )
+        await self._deliveries.mark_fanout_done(event_id, article.article_id, len(recipients))
+        log.info(
+            "fanout.done", article_id=article.article_id, recipients=len(recipients), jobs=jobs
+        )
+
+    async def enqueue(
+        self,
+        article: ArticlePublished,
+        recipients: list[str],
+        languages: dict[str, str],
+        attempt_limit: int,
+        origin: uuid.UUID,
+    ) -> int:
+        """Create the deliveries and publish their jobs, chunk by chunk; return the job count."""
+        size = self._settings.chunk_size
+        chunks = [recipients[start : start + size] for start in range(0, len(recipients), size)]
+        for number, chunk in enumerate(chunks):
+            await self._deliveries.create(article.article_id, chunk)
+            job = DeliveryJob.model_validate(
+                {
+                    "article": article,
+                    "recipients": chunk,
+                    "languages": {e: languages[e] for e in chunk if e in languages},
+                    "attempt_limit": attempt_limit,
+                }
+            )
+            # Derived ids: the same chunk of the same event always has the same job id.
+            job_id = uuid.uuid5(origin, f"chunk-{number}")
+            try:
+                await self._bus.publish(new_envelope(job, "notifier", event_id=job_id))
+            except PublishFailed as error:
+                raise RetryLater(str(error)) from error
+        return len(chunks)

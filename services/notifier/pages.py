@@ -1,0 +1,125 @@
+"""The pages a subscriber's browser reaches from the links in an email (`/subscriptions/...`).
+
+GET never changes anything (link scanners fetch every link); each change is a form POST.
+"""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from services.notifier.compose import TEMPLATES
+from services.notifier.keys import COMPOSER, SUBSCRIBERS
+from services.notifier.models import Answer, PreferencesRequest
+from services.notifier.views import (
+    CONFIRMED,
+    RESUBSCRIBED,
+    UNSUBSCRIBED,
+    token_email,
+)
+from shared.errors import NotFound, Unprocessable
+from shared.http import json_response
+from shared.sections import SECTIONS
+
+
+def _local(url: str) -> str:
+    """A link's path and query: a form posts back to the host the page came from."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def _page(status: int = 200, **context: Any) -> web.Response:
+    context.setdefault("action", None)
+    context.setdefault("preferences_url", None)
+    text = TEMPLATES.get_template("page.html").render(context)
+    return web.Response(text=text, status=status, content_type="text/html")
+
+
+async def confirm_page(request: web.Request) -> web.Response:
+    """The confirmation link. Confirming by GET is the norm for double opt-in links; it is
+    harmless if a scanner does it, since the address's owner asked to subscribe."""
+    email = await token_email(request, "confirm")
+    if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
+        raise NotFound("no such subscription")
+    links = request.app[COMPOSER].links
+    return _page(heading="Đã xác nhận", message=CONFIRMED, preferences_url=links.preferences(email))
+
+
+async def unsubscribe_page(request: web.Request) -> web.Response:
+    """The email's link: a button that POSTs back, because link scanners GET every link."""
+    await token_email(request, "unsubscribe")
+    return _page(
+        heading="Hủy đăng ký nhận tin",
+        message="Bấm nút dưới đây để không nhận thư từ chúng tôi nữa.",
+        action=request.path_qs,
+        button="Hủy đăng ký",
+    )
+
+
+async def unsubscribe_form(request: web.Request) -> web.Response:
+    """The page's button, or RFC 8058 one-click POST: a page for browsers, JSON otherwise."""
+    email = await token_email(request, "unsubscribe")
+    await request.app[SUBSCRIBERS].set_status(email, "unsubscribed")
+    if "text/html" not in request.headers.get("Accept", ""):
+        return json_response(Answer(status="unsubscribed", message=UNSUBSCRIBED))
+    links = request.app[COMPOSER].links
+    return _page(
+        heading="Đã hủy đăng ký",
+        message=UNSUBSCRIBED,
+        action=_local(links.resubscribe(email)),
+        button="Đăng ký lại",
+    )
+
+
+async def resubscribe_form(request: web.Request) -> web.Response:
+    email = await token_email(request, "preferences")
+    if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
+        raise NotFound("no such subscription")
+    links = request.app[COMPOSER].links
+    return _page(
+        heading="Đã đăng ký lại", message=RESUBSCRIBED, preferences_url=links.preferences(email)
+    )
+
+
+async def preferences_page(request: web.Request) -> web.Response:
+    email = await token_email(request, "preferences")
+    return await _preferences(request, email, saved=False)
+
+
+async def preferences_form(request: web.Request) -> web.Response:
+    email = await token_email(request, "preferences")
+    form = await request.post()
+    try:
+        change = PreferencesRequest(
+            sections=[str(value) for value in form.getall("sections", [])],
+            paused=form.get("paused") in ("1", "on", "true"),
+        )
+    except ValidationError as error:
+        details = [
+            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
+            for e in error.errors(include_url=False, include_input=False)
+        ]
+        raise Unprocessable("the form does not match the schema", details) from None
+    if await request.app[SUBSCRIBERS].set_preferences(email, change) is None:
+        raise NotFound("no such subscription")
+    return await _preferences(request, email, saved=True)
+
+
+async def _preferences(request: web.Request, email: str, saved: bool) -> web.Response:
+    subscriber = await request.app[SUBSCRIBERS].get(email)
+    if subscriber is None:
+        raise NotFound("no such subscription")
+    links = request.app[COMPOSER].links
+    text = TEMPLATES.get_template("preferences.html").render(
+        email=email,
+        saved=saved,
+        status=subscriber["status"],
+        sections=SECTIONS,
+        chosen=set(subscriber.get("sections") or []),
+        paused=bool(subscriber.get("paused")),
+        action=request.path_qs,
+        resubscribe_action=_local(links.resubscribe(email)),
+        unsubscribe_url=links.unsubscribe(email),
+    )
+    return web.Response(text=text, content_type="text/html")

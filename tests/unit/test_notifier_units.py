@@ -1,0 +1,129 @@
+"""Notifier pieces without I/O: input validation, sign-up limits, SMTP error handling."""
+
+from typing import Any
+
+import aiosmtplib
+import pytest
+from pydantic import ValidationError
+
+from services.notifier.config import NotifierSettings
+from services.notifier.models import PreferencesRequest, SubscribeRequest
+from services.notifier.ratelimit import WindowLimiter
+from services.notifier.smtp import Draining, Permanent, Sender, Transient
+
+KEY = "unit-signing-key-0123456789abcdef0123"
+
+
+def test_sign_up_normalises_the_address_and_sections() -> None:
+    request = SubscribeRequest(
+        email="Ban.Doc@Example.VN", sections=["thong-bao", "dan-van", "thong-bao"]
+    )
+    assert request.email == "ban.doc@example.vn"
+    assert request.sections == ["dan-van", "thong-bao"]
+    assert request.language == "vi"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "a@example.vn", "sections": ["the-thao"]},
+        {"email": "not an address"},
+        {"email": "người@example.vn"},
+        {"email": "a@example.vn", "language": "fr"},
+        {"email": "a@example.vn", "unknown": True},
+    ],
+)
+def test_bad_sign_ups_are_refused(body: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        SubscribeRequest.model_validate(body)
+
+
+def test_preferences_accept_only_known_sections() -> None:
+    assert PreferencesRequest(sections=[], paused=True).paused
+    with pytest.raises(ValidationError, match="unknown section"):
+        PreferencesRequest(sections=["khong-co"])
+
+
+def test_window_limiter_counts_per_key() -> None:
+    limiter = WindowLimiter(limit=2)
+    assert [limiter.hit("a"), limiter.hit("a"), limiter.hit("a")] == [True, True, False]
+    assert limiter.hit("b")
+
+
+def test_a_lease_shorter_than_a_send_is_a_configuration_error() -> None:
+    with pytest.raises(ValidationError, match="CLAIM_LEASE_SECONDS"):
+        NotifierSettings(
+            mongo_db="unit", signing_key=KEY, smtp_timeout_seconds=30, claim_lease_seconds=10
+        )
+
+
+class FakeConnection:
+    """Stands in for an aiosmtplib.SMTP whose sendmail raises what it is told to."""
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+        self.closed = False
+
+    async def sendmail(self, sender: str, recipients: list[str], message: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def sender(**settings: Any) -> Sender:
+    return Sender(NotifierSettings(mongo_db="unit", signing_key=KEY, **settings))
+
+
+async def send(target: Sender, error: Exception | None) -> FakeConnection:
+    connection = FakeConnection(error)
+    await target.send(connection, "a@example.vn", b"x")  # type: ignore[arg-type]
+    return connection
+
+
+async def test_a_5xx_on_rcpt_or_data_is_permanent_and_a_4xx_transient() -> None:
+    target = sender()
+    refused = aiosmtplib.SMTPRecipientRefused(550, "No such user", "a@example.vn")
+    with pytest.raises(Permanent, match="550"):
+        await send(target, aiosmtplib.SMTPRecipientsRefused([refused]))
+    with pytest.raises(Permanent, match="554"):
+        await send(target, aiosmtplib.SMTPDataError(554, "rejected"))
+    with pytest.raises(Transient, match="451"):
+        await send(target, aiosmtplib.SMTPDataError(451, "later"))
+    # A refused sender is our configuration, never the reader's fault: not permanent.
+    with pytest.raises(Transient):
+        await send(target, aiosmtplib.SMTPSenderRefused(550, "no", "tin-moi@portal.example"))
+
+
+async def test_a_lost_connection_is_transient_and_the_connection_dropped() -> None:
+    target = sender()
+    connection = FakeConnection(aiosmtplib.SMTPServerDisconnected("gone"))
+    with pytest.raises(Transient):
+        await target.send(connection, "a@example.vn", b"x")  # type: ignore[arg-type]
+    assert connection.closed
+
+
+async def test_failures_in_a_row_pause_the_replica_and_a_success_resets_the_count() -> None:
+    target = sender(pause_after_failures=3, pause_seconds=60)
+    for _ in range(2):
+        with pytest.raises(Transient):
+            await send(target, aiosmtplib.SMTPDataError(451, "later"))
+    await send(target, None)
+    for _ in range(2):
+        with pytest.raises(Transient):
+            await send(target, aiosmtplib.SMTPDataError(451, "later"))
+    await target.check()  # two in a row since the success: still sending
+    with pytest.raises(Transient):
+        await send(target, aiosmtplib.SMTPDataError(451, "later"))
+    assert target.paused_until is not None
+    with pytest.raises(RuntimeError, match="smtp: paused until"):
+        await target.check()
+
+
+async def test_a_draining_sender_starts_no_new_article_send() -> None:
+    target = sender()
+    target.drain()
+    with pytest.raises(Draining):
+        async with target.slot():
+            pytest.fail("no slot while draining")
