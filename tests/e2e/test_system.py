@@ -60,7 +60,12 @@ async def post(http: aiohttp.ClientSession, url: str, body: Any, **headers: str)
 
 async def publish_article(http: aiohttp.ClientSession, system: System, title: str) -> Any:
     auth = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
-    draft = {"title": title, "lead": "Tóm tắt tin", "body": "<p>Nội dung</p>", "section": "tin-tuc-su-kien"}
+    draft = {
+        "title": title,
+        "lead": "Tóm tắt tin",
+        "body": "<p>Nội dung</p>",
+        "section": "tin-tuc-su-kien",
+    }
     article = await post(http, f"{system.content}/api/articles", draft, **auth)
     return await post(http, f"{system.content}/api/articles/{article['id']}/publish", {}, **auth)
 
