@@ -8,8 +8,9 @@ pydantic model too, so the same model both documents and parses them (`read_quer
 import html
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -31,6 +32,20 @@ ERROR_SCHEMA: dict[str, Any] = {
         }
     },
 }
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class OperationOptions(TypedDict):
+    """What `ApiSpec.operation` takes besides method, path and summary."""
+
+    tag: str
+    body: NotRequired[type[BaseModel] | None]
+    query: NotRequired[type[BaseModel] | None]
+    responses: NotRequired[dict[int, type[BaseModel] | str] | None]
+    auth: NotRequired[bool]
+    body_media_type: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,19 @@ class ApiSpec:
             )
         )
         self._document = None
+
+    def route(
+        self,
+        app: web.Application,
+        method: str,
+        path: str,
+        handler: Handler,
+        summary: str,
+        **options: Unpack[OperationOptions],
+    ) -> None:
+        """Add the route and describe it in the same call, so the two cannot drift apart."""
+        app.router.add_route(method, path, handler)
+        self.operation(method, path, summary, **options)
 
     def document(self) -> dict[str, Any]:
         if self._document is None:

@@ -2,11 +2,9 @@
 
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,19 +15,12 @@ import aiohttp
 
 from services.counter.visits import visit_starts
 from shared.events import Envelope, PageView, PageViewed, new_envelope
+from tests.processes import ServiceProcess, answers_ok, free_port
 from tests.support import AMQP_URL, MONGO_URL, eventually
 
-ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "counter-admin-token-0123456789"
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 TIMEOUT = timedelta(minutes=30)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def counter_env(exchange: str, db_name: str, **extra: str) -> dict[str, str]:
@@ -47,50 +38,31 @@ def counter_env(exchange: str, db_name: str, **extra: str) -> dict[str, str]:
     }
 
 
-@dataclass
-class CounterProcess:
-    process: "subprocess.Popen[bytes]"
-    url: str
-    log: Path
-
+class CounterProcess(ServiceProcess):
     @classmethod
     def start(cls, env: dict[str, str], log: Path) -> "CounterProcess":
-        port = free_port()
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "services.counter"],
-                cwd=ROOT,
-                env={**env, "HTTP_PORT": str(port)},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return cls(process, f"http://127.0.0.1:{port}", log)
-
-    def kill(self) -> None:
-        """kill -9: no flush, no ack, no goodbye."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        return cls.launch("counter", {**env, "HTTP_PORT": str(free_port())}, log, mode="ab")
 
 
 async def wait_ready(http: aiohttp.ClientSession, service: CounterProcess) -> None:
     async def ready() -> bool:
         assert service.process.poll() is None, service.log.read_text()[-3000:]
-        try:
-            async with http.get(f"{service.url}/readyz") as response:
-                return response.status == 200
-        except aiohttp.ClientError:
-            return False
+        return await answers_ok(http, f"{service.url}/readyz")
 
     await eventually(ready, timeout=30, what=f"the counter at {service.url}")
+
+
+@asynccontextmanager
+async def running_counter(
+    http: aiohttp.ClientSession, env: dict[str, str], log: Path
+) -> AsyncIterator[CounterProcess]:
+    """A counter process, ready to answer; stopped on the way out (if it still runs)."""
+    service = CounterProcess.start(env, log)
+    try:
+        await wait_ready(http, service)
+        yield service
+    finally:
+        service.stop()
 
 
 async def get_json(http: aiohttp.ClientSession, url: str, **kwargs: Any) -> Any:

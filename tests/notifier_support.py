@@ -4,10 +4,7 @@ processes on their own exchange and database, and subscribers written straight t
 import asyncio
 import hashlib
 import os
-import signal
 import socket
-import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,21 +18,15 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.db import Document
+from shared.events import ArticlePublished
+from tests.processes import ServiceProcess, free_port
 from tests.support import AMQP_URL, MONGO_URL
 
-ROOT = Path(__file__).resolve().parents[1]
 SIGNING_KEY = "notifier-test-signing-key-0123456789abcdef"
 ADMIN_TOKEN = "notifier-test-admin-token-0123"
 
 # Answer for one (address, nth time the address is seen at this stage), or None to accept.
 Verdict = Callable[[str, int], str | None]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def flaky(ratio: float, seed: str = "chaos") -> Verdict:
@@ -163,41 +154,37 @@ def notifier_env(
     }
 
 
-@dataclass
-class NotifierProcess:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
+class NotifierProcess(ServiceProcess):
+    STOP_SECONDS = 20
 
     @classmethod
     def start(cls, env: dict[str, str], log: Path) -> "NotifierProcess":
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "services.notifier"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return cls(process, f"http://127.0.0.1:{env['HTTP_PORT']}", log)
+        return cls.launch("notifier", env, log)
 
     @property
     def owner(self) -> str:
         """How this replica signs its delivery claims."""
         return f"{socket.gethostname()}:{self.process.pid}"
 
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def published_article(
+    article_id: str,
+    slug: str = "tin",
+    title: str = "Tin",
+    lead: str = "Tóm tắt",
+    section_slug: str = "thong-bao",
+) -> ArticlePublished:
+    """An article.published of the section "Thông báo", published now."""
+    return ArticlePublished(
+        article_id=article_id,
+        slug=slug,
+        title=title,
+        lead=lead,
+        section="Thông báo",
+        section_slug=section_slug,
+        url=f"https://tin.example.vn/bai-viet/{slug}",
+        published_at=datetime.now(UTC),
+    )
 
 
 async def add_subscribers(

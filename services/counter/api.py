@@ -1,6 +1,6 @@
 """The counter's route table and its OpenAPI document, declared together."""
 
-from collections.abc import Awaitable, Callable
+from functools import partial
 
 from aiohttp import web
 
@@ -18,8 +18,6 @@ from services.counter.models import (
 )
 from shared.openapi import ApiSpec
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 
 def add_routes(app: web.Application) -> None:
     spec = ApiSpec(
@@ -28,10 +26,7 @@ def add_routes(app: web.Application) -> None:
         "Visitor statistics: the widget (Online · Hôm nay · Tổng), its live stream, "
         "per-article views, a daily series, top articles, excluded bots, the baseline.",
     )
-
-    def add(method: str, path: str, handler: Handler, summary: str, **kwargs: object) -> None:
-        app.router.add_route(method, path, handler)
-        spec.operation(method, path, summary, **kwargs)  # type: ignore[arg-type]
+    add = partial(spec.route, app)
 
     add("GET", "/api/stats", views.get_stats, "The widget and every measure", tag="stats",
         responses={200: Stats})  # fmt: skip

@@ -103,10 +103,15 @@ async def token_email(request: web.Request, purpose: str) -> str:
 
 
 async def confirm(request: web.Request) -> web.Response:
-    email = await token_email(request, "confirm")
+    return await _mark_confirmed(request, "confirm", CONFIRMED)
+
+
+async def _mark_confirmed(request: web.Request, purpose: str, message: str) -> web.Response:
+    """Confirm the subscriber a signed link names (a first confirmation, or a return)."""
+    email = await token_email(request, purpose)
     if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
         raise NotFound("no such subscription")
-    return json_response(Answer(status="confirmed", message=CONFIRMED))
+    return json_response(Answer(status="confirmed", message=message))
 
 
 async def unsubscribe(request: web.Request) -> web.Response:
@@ -118,10 +123,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
 
 async def resubscribe(request: web.Request) -> web.Response:
-    email = await token_email(request, "preferences")
-    if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
-        raise NotFound("no such subscription")
-    return json_response(Answer(status="confirmed", message=RESUBSCRIBED))
+    return await _mark_confirmed(request, "preferences", RESUBSCRIBED)
 
 
 async def get_preferences(request: web.Request) -> web.Response:

@@ -12,23 +12,19 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import aio_pika
 import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, ViewportSize, async_playwright
 
 from gateway.render import write_local_config
-from shared.db import make_client
-from tests.e2e.conftest import EDITOR_TOKEN, free_port
-from tests.integration.conftest import delete_topology
-from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT, eventually
+from tests.e2e.conftest import EDITOR_TOKEN, SERVICES, drop_system, start_system
+from tests.processes import ROOT, answers_ok, free_port, stop_all
+from tests.support import SMTP_HOST, SMTP_PORT, eventually
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".local" / "artifacts"  # git-ignored (.local/)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ADMIN_TOKEN = "browser-admin-token-0123456789"
-SERVICES = ("counter", "notifier", "content")
 # A desktop and a phone browser: their user agents make two visitors, and neither is a bot
 # (headless Chromium's own agent says "HeadlessChrome", which the beacon counts as a bot).
 DESKTOP_AGENT = (
@@ -57,15 +53,6 @@ def nginx_binary() -> str:
     return found
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="module", name="portal_processes")
 def portal_processes_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     run = os.urandom(5).hex()
@@ -73,17 +60,7 @@ def portal_processes_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     gateway_port = free_port()
     url = f"http://127.0.0.1:{gateway_port}"
     ports = {name: free_port() for name in SERVICES}
-    common = {
-        "AMQP_URL": AMQP_URL,
-        "MONGO_URL": MONGO_URL,
-        "EXCHANGE": f"browser.{run}",
-        "LOG_LEVEL": "INFO",
-        "PATH": os.environ["PATH"],
-        "PUBLIC_URL": url,
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-    }
     specific = {
-        "content": {"EDITOR_TOKEN": EDITOR_TOKEN, "TRUSTED_PROXIES": '["127.0.0.1/32"]'},
         "counter": {"STATS_MAX_AGE_SECONDS": "0"},
         "notifier": {
             "SIGNING_KEY": "browser-signing-key-0123456789abcdef0123",
@@ -91,25 +68,10 @@ def portal_processes_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "SMTP_PORT": str(SMTP_PORT),
             "TRUST_FORWARDED_FOR": "true",
         },
+        "content": {"EDITOR_TOKEN": EDITOR_TOKEN, "TRUSTED_PROXIES": '["127.0.0.1/32"]'},
     }
-    processes: list[subprocess.Popen[bytes]] = []
-    for name in SERVICES:
-        env = {
-            **common,
-            **specific[name],
-            "HTTP_PORT": str(ports[name]),
-            "MONGO_DB": f"browser_{name}_{run}",
-        }
-        with (logs / f"{name}.log").open("w") as log:
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", f"services.{name}"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+    common = {"PUBLIC_URL": url, "ADMIN_TOKEN": ADMIN_TOKEN}
+    processes = start_system("browser", run, ports, logs, specific, common)
     upstreams = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
     config = write_local_config(
         logs / "gateway",
@@ -127,9 +89,9 @@ def portal_processes_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterat
             )
         )
     services = {name: f"http://{address}" for name, address in upstreams.items()}
-    yield Portal(url, services, common["EXCHANGE"], run, logs)
+    yield Portal(url, services, f"browser.{run}", run, logs)
     for process in processes:
-        stop(process)
+        stop_all([process])  # one at a time; the gateway goes last
     for name in (*SERVICES, "gateway/error"):
         lines = (logs / f"{name}.log").read_text().splitlines(True)[-12:]
         sys.stdout.write(f"--- {name} log (last lines) ---\n{''.join(lines)}")
@@ -144,14 +106,7 @@ async def portal_fixture(
     async def ready() -> bool:
         probes = {name: f"{url}/readyz" for name, url in portal_processes.services.items()}
         probes["gateway"] = f"{portal_processes.url}/gateway/healthz"
-        waiting[:] = []
-        for name, probe in probes.items():
-            try:
-                async with http.get(probe) as response:
-                    if response.status != 200:
-                        waiting.append(name)
-            except aiohttp.ClientError:
-                waiting.append(name)
+        waiting[:] = [name for name, probe in probes.items() if not await answers_ok(http, probe)]
         return not waiting
 
     try:
@@ -163,13 +118,7 @@ async def portal_fixture(
         }
         raise AssertionError(f"not ready after 60 s: {waiting}; log tails: {tails}") from None
     yield portal_processes
-    connection = await aio_pika.connect(AMQP_URL)
-    await delete_topology(connection, portal_processes.exchange)
-    await connection.close()
-    mongo = make_client(MONGO_URL)
-    for name in SERVICES:
-        await mongo.drop_database(f"browser_{name}_{portal_processes.run}")
-    await mongo.close()
+    await drop_system("browser", portal_processes.run)
 
 
 @pytest.fixture(scope="module", name="browser")

@@ -1,7 +1,6 @@
 """The whole system: the three services started as real processes on the real servers."""
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -15,10 +14,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.db import make_client
 from tests.integration.conftest import delete_topology
-from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT, eventually
+from tests.processes import free_port, start_service, stop_all, wait_ready
+from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT
 
-ROOT = Path(__file__).resolve().parents[2]
 EDITOR_TOKEN = "e2e-editor-token-0123456789"
+SERVICES = ("counter", "notifier", "content")
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,43 @@ class System:
     run: str
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+def start_system(
+    prefix: str,
+    run: str,
+    ports: dict[str, int],
+    logs: Path,
+    specific: dict[str, dict[str, str]],
+    common: dict[str, str] | None = None,
+) -> list[subprocess.Popen[bytes]]:
+    """Start each service of `specific` (in its order) on its port, all on the exchange
+    `<prefix>.<run>`, each with its own database `<prefix>_<name>_<run>`."""
+    base = {
+        "AMQP_URL": AMQP_URL,
+        "MONGO_URL": MONGO_URL,
+        "EXCHANGE": f"{prefix}.{run}",
+        "LOG_LEVEL": "INFO",
+        "PATH": os.environ["PATH"],
+        **(common or {}),
+    }
+    return [
+        start_service(
+            name,
+            {**base, **extra, "HTTP_PORT": str(ports[name]), "MONGO_DB": f"{prefix}_{name}_{run}"},
+            logs / f"{name}.log",
+        )
+        for name, extra in specific.items()
+    ]
+
+
+async def drop_system(prefix: str, run: str) -> None:
+    """Remove what `start_system` made on the broker and in the database server."""
+    connection = await aio_pika.connect(AMQP_URL)
+    await delete_topology(connection, f"{prefix}.{run}")
+    await connection.close()
+    mongo = make_client(MONGO_URL)
+    for name in SERVICES:
+        await mongo.drop_database(f"{prefix}_{name}_{run}")
+    await mongo.close()
 
 
 @pytest.fixture(scope="module")
@@ -42,51 +74,21 @@ def system_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syste
     run = os.urandom(5).hex()
     ports = {name: free_port() for name in ("content", "counter", "notifier")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    common = {
-        "AMQP_URL": AMQP_URL,
-        "MONGO_URL": MONGO_URL,
-        "EXCHANGE": f"e2e.{run}",
-        "LOG_LEVEL": "INFO",
-        "PATH": os.environ["PATH"],
-    }
     specific = {
-        "content": {"EDITOR_TOKEN": EDITOR_TOKEN, "COUNTER_PUBLIC_URL": urls["counter"]},
         "counter": {"STATS_MAX_AGE_SECONDS": "0"},  # every read sees the latest views
         "notifier": {
             "SIGNING_KEY": "e2e-signing-key-0123456789abcdef0123",
             "SMTP_HOST": SMTP_HOST,
             "SMTP_PORT": str(SMTP_PORT),
         },
+        "content": {"EDITOR_TOKEN": EDITOR_TOKEN, "COUNTER_PUBLIC_URL": urls["counter"]},
     }
+    for name, extra in specific.items():
+        extra["PUBLIC_URL"] = urls[name]
     logs = tmp_path_factory.mktemp("logs")
-    processes = []
-    for name in ("counter", "notifier", "content"):
-        env = {
-            **common,
-            **specific[name],
-            "HTTP_PORT": str(ports[name]),
-            "MONGO_DB": f"e2e_{name}_{run}",
-            "PUBLIC_URL": urls[name],
-        }
-        with (logs / f"{name}.log").open("w") as log:
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", f"services.{name}"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-    yield System(urls["content"], urls["counter"], urls["notifier"], common["EXCHANGE"], run)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    processes = start_system("e2e", run, ports, logs, specific)
+    yield System(urls["content"], urls["counter"], urls["notifier"], f"e2e.{run}", run)
+    stop_all(processes)
     for name in ("content", "counter", "notifier"):
         sys.stdout.write(f"--- {name} log (last lines) ---\n")
         sys.stdout.write("".join((logs / f"{name}.log").read_text().splitlines(True)[-15:]))
@@ -94,25 +96,10 @@ def system_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syste
 
 @pytest.fixture(scope="module")
 async def system(system_processes: System, http: aiohttp.ClientSession) -> AsyncIterator[System]:
-    async def all_ready() -> bool:
-        for url in (system_processes.content, system_processes.counter, system_processes.notifier):
-            try:
-                async with http.get(f"{url}/readyz") as response:
-                    if response.status != 200:
-                        return False
-            except aiohttp.ClientError:
-                return False
-        return True
-
-    await eventually(all_ready, timeout=60, what="the three services to be ready")
+    services = (system_processes.content, system_processes.counter, system_processes.notifier)
+    await wait_ready(http, *services, timeout=60, what="the three services to be ready")
     yield system_processes
-    connection = await aio_pika.connect(AMQP_URL)
-    await delete_topology(connection, system_processes.exchange)
-    await connection.close()
-    mongo = make_client(MONGO_URL)
-    for name in ("content", "counter", "notifier"):
-        await mongo.drop_database(f"e2e_{name}_{system_processes.run}")
-    await mongo.close()
+    await drop_system("e2e", system_processes.run)
 
 
 async def handled(http: aiohttp.ClientSession, service_url: str, event_type: str) -> int:

@@ -18,15 +18,15 @@ from shared.bus import Bus
 from shared.events import PageView, PageViewed, new_envelope
 from tests.counter_support import (
     ADMIN_TOKEN,
-    ROOT,
     ZONE,
     CounterProcess,
     counter_env,
     expected_figures,
     get_json,
     make_batches,
-    wait_ready,
+    running_counter,
 )
+from tests.processes import ROOT
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -39,12 +39,9 @@ STREAM_DEADLINE_SECONDS = 10.0
 async def counter(
     bus: Bus, exchange: str, db_name: str, tmp_path: Path, http: aiohttp.ClientSession
 ) -> AsyncIterator[CounterProcess]:
-    service = CounterProcess.start(counter_env(exchange, db_name), tmp_path / "counter.log")
-    try:
-        await wait_ready(http, service)
+    env = counter_env(exchange, db_name)
+    async with running_counter(http, env, tmp_path / "counter.log") as service:
         yield service
-    finally:
-        service.stop()
     log = service.log.read_text()
     assert "http.unhandled" not in log and "fold.failed" not in log, log[-3000:]
 

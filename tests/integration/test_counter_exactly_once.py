@@ -23,6 +23,7 @@ from tests.counter_support import (
     expected_figures,
     get_json,
     make_batches,
+    running_counter,
     wait_ready,
 )
 from tests.support import MONGO_URL, eventually
@@ -46,10 +47,7 @@ async def test_kill_9_in_the_middle_then_restart_counts_every_view_once(
     bus: Bus, exchange: str, db_name: str, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     env = counter_env(exchange, db_name)
-    first = CounterProcess.start(env, tmp_path / "counter.log")
-    second: CounterProcess | None = None
-    try:
-        await wait_ready(http, first)
+    async with running_counter(http, env, tmp_path / "counter.log") as first:
         batches = make_batches(MESSAGES, PER_MESSAGE, visitors=800, seed=1)
         # Kill while views still stream in: some counted, some stored and not folded, some
         # delivered and not yet stored or acked, the rest still in the queue.
@@ -58,25 +56,17 @@ async def test_kill_9_in_the_middle_then_restart_counts_every_view_once(
         first.kill()
         counted_before_restart = await views_counted_from_db(db_name)
         await sending
-        second = CounterProcess.start(env, tmp_path / "counter.log")
-        await wait_ready(http, second)
-        await assert_exact(http, second.url, expected_figures(batches))
-        print(f"counted before kill -9: {counted_before_restart} of {MESSAGES * PER_MESSAGE}")
-        assert 0 < counted_before_restart < MESSAGES * PER_MESSAGE
-    finally:
-        first.stop()
-        if second is not None:
-            second.stop()
+        async with running_counter(http, env, tmp_path / "counter.log") as second:
+            await assert_exact(http, second.url, expected_figures(batches))
+            print(f"counted before kill -9: {counted_before_restart} of {MESSAGES * PER_MESSAGE}")
+            assert 0 < counted_before_restart < MESSAGES * PER_MESSAGE
 
 
 async def test_graceful_stop_stores_and_acks_what_it_took_then_restart_is_exact(
     bus: Bus, exchange: str, db_name: str, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     env = counter_env(exchange, db_name)
-    first = CounterProcess.start(env, tmp_path / "first.log")
-    second: CounterProcess | None = None
-    try:
-        await wait_ready(http, first)
+    async with running_counter(http, env, tmp_path / "first.log") as first:
         batches = make_batches(MESSAGES // 2, PER_MESSAGE, visitors=400, seed=9)
         await publish(bus, batches)
         await eventually(lambda: views_counted(http, first.url), what="the first views counted")
@@ -84,13 +74,8 @@ async def test_graceful_stop_stores_and_acks_what_it_took_then_restart_is_exact(
         assert first.process.returncode == 0
         log = first.log.read_text()
         assert "service.stopped" in log and "dead_lettered" not in log, log[-3000:]
-        second = CounterProcess.start(env, tmp_path / "second.log")
-        await wait_ready(http, second)
-        await assert_exact(http, second.url, expected_figures(batches))
-    finally:
-        first.stop()
-        if second is not None:
-            second.stop()
+        async with running_counter(http, env, tmp_path / "second.log") as second:
+            await assert_exact(http, second.url, expected_figures(batches))
 
 
 async def views_counted_from_db(db_name: str) -> int:
@@ -106,9 +91,8 @@ async def views_counted_from_db(db_name: str) -> int:
 async def test_every_message_twice_still_counts_each_view_once(
     bus: Bus, exchange: str, db_name: str, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
-    service = CounterProcess.start(counter_env(exchange, db_name), tmp_path / "counter.log")
-    try:
-        await wait_ready(http, service)
+    env = counter_env(exchange, db_name)
+    async with running_counter(http, env, tmp_path / "counter.log") as service:
         batches = make_batches(MESSAGES, PER_MESSAGE, visitors=800, seed=2)
         # Back to back (the copy meets the original in the inbox), then all again later
         # (the copy arrives after the original was folded).
@@ -122,8 +106,6 @@ async def test_every_message_twice_still_counts_each_view_once(
             what="every copy to be acked",
         )
         await assert_exact(http, service.url, expected_figures(batches))
-    finally:
-        service.stop()
 
 
 async def folding_pid(db_name: str) -> int:
@@ -184,9 +166,8 @@ async def test_poison_messages_are_dead_lettered_and_the_flow_goes_on(
     http: aiohttp.ClientSession,
     amqp: aio_pika.abc.AbstractRobustConnection,
 ) -> None:
-    service = CounterProcess.start(counter_env(exchange, db_name), tmp_path / "counter.log")
-    try:
-        await wait_ready(http, service)
+    env = counter_env(exchange, db_name)
+    async with running_counter(http, env, tmp_path / "counter.log") as service:
         good = make_batches(3, PER_MESSAGE, visitors=50, seed=4)
         envelope = json.loads(encode(good[0]))
         poison = [
@@ -211,5 +192,3 @@ async def test_poison_messages_are_dead_lettered_and_the_flow_goes_on(
 
         await eventually(all_parked, what="the poison messages in the dead-letter queue")
         await channel.close()
-    finally:
-        service.stop()

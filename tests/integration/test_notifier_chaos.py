@@ -2,7 +2,6 @@
 refused with 451, two notifier replicas as processes, one SIGKILLed in the middle of sending."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aio_pika
@@ -13,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.bus import Bus
 from shared.db import Document
-from shared.events import ArticlePublished, new_envelope
+from shared.events import new_envelope
 from tests.notifier_support import (
     NotifierProcess,
     SinkServer,
@@ -22,9 +21,11 @@ from tests.notifier_support import (
     delete_notifier_topology,
     flaky,
     notifier_env,
+    published_article,
     start_sink,
     suppress,
 )
+from tests.processes import wait_ready
 from tests.support import AMQP_URL, eventually
 
 pytestmark = pytest.mark.integration
@@ -101,26 +102,13 @@ async def test_every_confirmed_subscriber_gets_exactly_one_email(
     await add_subscribers(db, paused, paused=True)
     await add_subscribers(db, other_section, sections=["dan-van"])
 
-    async def ready() -> bool:
-        for replica in replicas:
-            try:
-                async with http.get(f"{replica.url}/readyz") as response:
-                    if response.status != 200:
-                        return False
-            except aiohttp.ClientError:
-                return False
-        return True
-
-    await eventually(ready, timeout=30, what="both replicas to be ready")
-    article = ArticlePublished(
-        article_id=f"chaos-{run_id}",
-        slug="tin-hon-loan",
-        title="Tin khẩn: lịch cắt điện cuối tuần",
-        lead="Điện lực thông báo lịch cắt điện.",
-        section="Thông báo",
-        section_slug="thong-bao",
-        url="https://tin.example.vn/bai-viet/tin-hon-loan",
-        published_at=datetime.now(UTC),
+    urls = [replica.url for replica in replicas]
+    await wait_ready(http, *urls, timeout=30, what="both replicas to be ready")
+    article = published_article(
+        f"chaos-{run_id}",
+        "tin-hon-loan",
+        "Tin khẩn: lịch cắt điện cuối tuần",
+        "Điện lực thông báo lịch cắt điện.",
     )
     await bus.publish(new_envelope(article, "content"))
 

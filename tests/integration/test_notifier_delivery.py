@@ -3,7 +3,6 @@ SMTP server (aiosmtpd in this process), RabbitMQ and FerretDB."""
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -26,6 +25,7 @@ from tests.notifier_support import (
     SmtpSink,
     add_subscribers,
     delete_notifier_topology,
+    published_article,
     start_sink,
     suppress,
 )
@@ -80,15 +80,12 @@ def db(mongo: AsyncMongoClient[Document], db_name: str) -> AsyncDatabase[Documen
 
 
 def article(run_id: str, section_slug: str = "thong-bao") -> ArticlePublished:
-    return ArticlePublished(
-        article_id=f"a-{run_id}-{uuid.uuid4().hex[:6]}",
-        slug="thong-bao-lich-tiep-dan",
-        title="Thông báo lịch tiếp công dân",
-        lead="Lịch tiếp công dân tháng 5.",
-        section="Thông báo",
-        section_slug=section_slug,
-        url="https://tin.example.vn/bai-viet/thong-bao-lich-tiep-dan",
-        published_at=datetime.now(UTC),
+    return published_article(
+        f"a-{run_id}-{uuid.uuid4().hex[:6]}",
+        "thong-bao-lich-tiep-dan",
+        "Thông báo lịch tiếp công dân",
+        "Lịch tiếp công dân tháng 5.",
+        section_slug,
     )
 
 

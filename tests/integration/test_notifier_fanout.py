@@ -1,7 +1,6 @@
 """The fan-out survives a crash half way: the redelivered event still queues every job."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,8 +13,13 @@ from services.notifier.models import DeliveryJob
 from services.notifier.store import SubscriberStore, SuppressionStore
 from shared.bus import Bus, RetryLater
 from shared.db import Document
-from shared.events import ArticlePublished, Envelope, decode, new_envelope
-from tests.notifier_support import SIGNING_KEY, add_subscribers, delete_notifier_topology
+from shared.events import Envelope, decode, new_envelope
+from tests.notifier_support import (
+    SIGNING_KEY,
+    add_subscribers,
+    delete_notifier_topology,
+    published_article,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -48,16 +52,7 @@ async def test_a_crash_mid_fan_out_then_redelivery_queues_every_job(
     await add_subscribers(db, readers)
     settings = NotifierSettings(mongo_db=db_name, signing_key=SIGNING_KEY, chunk_size=4)
     stores = (SubscriberStore(db), SuppressionStore(db), DeliveryStore(db))
-    article = ArticlePublished(
-        article_id=f"fan-{run_id}",
-        slug="tin",
-        title="Tin",
-        lead="Tóm tắt",
-        section="Thông báo",
-        section_slug="thong-bao",
-        url="https://tin.example.vn/bai-viet/tin",
-        published_at=datetime.now(UTC),
-    )
+    article = published_article(f"fan-{run_id}")
     event = new_envelope(article, "content")
 
     with pytest.raises(RuntimeError, match="process died"):
@@ -92,15 +87,6 @@ async def test_a_failed_publish_is_retried_in_place_not_dropped(
     fanout = FanOut(
         settings, SubscriberStore(db), SuppressionStore(db), DeliveryStore(db), unconnected
     )
-    article = ArticlePublished(
-        article_id=f"loi-{run_id}",
-        slug="tin",
-        title="Tin",
-        lead="Tóm tắt",
-        section="Thông báo",
-        section_slug="thong-bao",
-        url="https://tin.example.vn/bai-viet/tin",
-        published_at=datetime.now(UTC),
-    )
+    article = published_article(f"loi-{run_id}")
     with pytest.raises(RetryLater):
         await fanout.handle(new_envelope(article, "content"))

@@ -1,7 +1,5 @@
 """schemathesis against the notifier's own /openapi.json: no 5xx on generated requests."""
 
-import asyncio
-import re
 from pathlib import Path
 
 import aiohttp
@@ -15,12 +13,10 @@ from tests.notifier_support import (
     notifier_env,
     start_sink,
 )
-from tests.support import eventually
+from tests.processes import wait_ready
+from tests.schemathesis_support import run_schemathesis
 
 pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMATHESIS = ROOT / ".venv" / "bin" / "st"
 
 
 @pytest.mark.timeout(240)
@@ -32,26 +28,10 @@ async def test_no_server_error_on_generated_requests(
     env = notifier_env(run_id, exchange, db_name, server.port, SIGNUPS_PER_IP_PER_HOUR="100000")
     service = NotifierProcess.start(env, tmp_path / "notifier.log")
     try:
-
-        async def ready() -> bool:
-            try:
-                async with http.get(f"{service.url}/readyz") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(ready, timeout=30, what="the notifier")
-        run = await asyncio.create_subprocess_exec(
-            str(SCHEMATHESIS), "run", f"{service.url}/openapi.json",
-            "--checks", "not_a_server_error", "--max-examples", "20", "--seed", "11",
-            "--header", f"Authorization: Bearer {ADMIN_TOKEN}", "--request-timeout", "20",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path,
-        )  # fmt: skip
-        output = (await run.communicate())[0].decode()
-        generated = re.search(r"(\d+) generated", output)
-        assert run.returncode == 0, output[-4000:]
-        assert generated is not None, output[-2000:]
-        assert int(generated.group(1)) >= 300, output[-2000:]
+        await wait_ready(http, service.url, what="the notifier")
+        await run_schemathesis(
+            service.url, ADMIN_TOKEN, max_examples=20, seed=11, minimum=300, cwd=tmp_path
+        )
         log = service.log.read_text()
         assert "http.unhandled" not in log and "task.died" not in log, log[-3000:]
     finally:
