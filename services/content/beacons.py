@@ -3,28 +3,86 @@
 A beacon hands its view to the batcher and waits. The batcher sends whatever has queued
 up as one `page.viewed` (at most MAX_BATCH views) as soon as the previous message of that
 lane is confirmed, after a window of a few milliseconds that lets concurrent beacons join.
-At low load each message carries one view; under load, hundreds. Every waiting beacon gets
+At low load each message carries one view; under load, tens to hundreds. Every waiting beacon gets
 the outcome of the message that held its view: confirmed (204) or not (503).
+
+The lanes alone batch (group commit): while their messages wait for confirms, beacons pile
+up for the next one. A window adds its length to every beacon's wait and, under load, makes
+beacons move in lock-step with the confirms; measured with wrk (64 connections), window 0
+answered ≈ 7,000–7,900 beacons/s against ≈ 5,000–5,300 with 2 ms, at less CPU per beacon,
+and 1–4 lanes did about the same (4 keeps one slow confirm from holding every beacon).
+
+Views are plain dicts with exactly the fields of `shared.events.PageView`, and a message is
+encoded with one `json.dumps` of the whole envelope: building a pydantic model per view
+and a generic `Envelope[PageViewed]` per message took ~12 % of the service's CPU under
+beacon load (py-spy). The values are valid by construction (views.py: the beacon model bounds path
+and article id, the visitor is a 32-hex hash, the family ≤ 64 chars), and the unit tests
+decode every message with `shared.events.decode`, so the contract is still checked.
 """
 
 import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
 from services.content.metrics import VIEWS_PER_MESSAGE
 from shared.bus import Bus, PublishFailed
-from shared.events import PageView, PageViewed, new_envelope
+from shared.events import PageViewed
 
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 1000  # the PageViewed contract's limit
+PRODUCER = "content"
+
+View = dict[str, Any]
+# ASCII-escaped: the body can never fail to encode, whatever a beacon held.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def page_view(
+    *,
+    visitor: str,
+    path: str,
+    article_id: str | None,
+    referrer_host: str | None,
+    is_bot: bool,
+    agent_family: str,
+    viewed_at: datetime,
+) -> View:
+    """One view as the PageView contract spells it (field for field)."""
+    return {
+        "visitor": visitor,
+        "path": path,
+        "article_id": article_id,
+        "referrer_host": referrer_host,
+        "is_bot": is_bot,
+        "agent_family": agent_family,
+        "viewed_at": viewed_at.isoformat(),
+    }
+
+
+def encode_page_viewed(views: list[View], event_id: uuid.UUID) -> bytes:
+    """The `page.viewed` envelope holding these views, as `shared.events.encode` shapes it."""
+    return _encode(
+        {
+            "event_id": str(event_id),
+            "type": PageViewed.TYPE,
+            "version": PageViewed.VERSION,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "producer": PRODUCER,
+            "data": {"views": views},
+        }
+    ).encode()
 
 
 class ViewBatcher:
-    def __init__(self, bus: Bus, window_seconds: float = 0.002, lanes: int = 8) -> None:
+    def __init__(self, bus: Bus, window_seconds: float = 0.002, lanes: int = 4) -> None:
         self._bus = bus
         self._window = window_seconds
-        self._queue: list[tuple[PageView, asyncio.Future[None]]] = []
+        self._queue: list[tuple[View, asyncio.Future[None]]] = []
         self._ready = asyncio.Event()
         self._lanes = lanes
         self._tasks: list[asyncio.Task[None]] = []
@@ -37,7 +95,7 @@ class ViewBatcher:
             asyncio.create_task(self._lane(), name=f"views-lane-{n}") for n in range(self._lanes)
         ]
 
-    async def record(self, view: PageView) -> None:
+    async def record(self, view: View) -> None:
         """Return once the broker confirmed a message holding this view; else PublishFailed."""
         if self.closed:
             raise PublishFailed("shutting down")
@@ -59,11 +117,12 @@ class ViewBatcher:
             if self.closed and not self._queue:
                 return
 
-    async def _send(self, batch: list[tuple[PageView, asyncio.Future[None]]]) -> None:
-        envelope = new_envelope(PageViewed(views=[view for view, _ in batch]), "content")
+    async def _send(self, batch: list[tuple[View, asyncio.Future[None]]]) -> None:
+        event_id = uuid.uuid4()
         error: BaseException | None = None
         try:
-            await self._bus.publish(envelope)
+            body = encode_page_viewed([view for view, _ in batch], event_id)
+            await self._bus.publish_encoded(PageViewed.TYPE, str(event_id), body)
             self.messages += 1
             VIEWS_PER_MESSAGE.observe(len(batch))
         except PublishFailed as failed:

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from services.content.agents import classify
+from services.content.beacons import page_view
 from services.content.keys import BATCHER, READER, RESPONSES, SETTINGS, VISITORS
 from services.content.models import (
     ArticleList,
@@ -20,7 +21,6 @@ from services.content.reader import Redirect
 from services.content.visitors import client_ip
 from shared.bus import PublishFailed
 from shared.errors import NotFound, Unavailable
-from shared.events import PageView
 from shared.http import read_model, read_query
 
 
@@ -92,14 +92,16 @@ async def record_view(request: web.Request) -> web.Response:
     """Answer only after the broker confirmed the view, so an accepted view is never lost."""
     # sendBeacon posts text/plain, so the body is read as JSON whatever its declared type.
     beacon = await read_model(request, ViewBeacon, require_json_type=False)
-    settings = request.app[SETTINGS]
+    app = request.app
     user_agent = request.headers.get("User-Agent", "")
     agent = classify(user_agent)
     now = datetime.now(UTC)
-    view = PageView(
-        visitor=await request.app[VISITORS].visitor(
-            client_ip(request, settings.trusted_proxies), user_agent, now
-        ),
+    # The address is only an input of the salted hash: it is never stored nor queued.
+    visitor = await app[VISITORS].visitor(
+        client_ip(request, app[SETTINGS].trusted_proxies), user_agent, now
+    )
+    view = page_view(
+        visitor=visitor,
         path=beacon.path,
         article_id=beacon.article_id,
         referrer_host=referrer_host(beacon.referrer),
@@ -108,7 +110,7 @@ async def record_view(request: web.Request) -> web.Response:
         viewed_at=now,
     )
     try:
-        await request.app[BATCHER].record(view)
+        await app[BATCHER].record(view)
     except PublishFailed:
         raise Unavailable("the view could not be recorded; try again") from None
     return web.Response(status=204)

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_address
 from zoneinfo import ZoneInfo
 
@@ -48,11 +48,26 @@ class VisitorHasher:
         self._site_id = site_id
         self._zone = zone
         self._cache: dict[date, str] = {}
+        # The salt of the local day being served and that day's bounds as UTC timestamps:
+        # a beacon checks two floats instead of converting its time to the zone.
+        self._salt = ""
+        self._from = self._until = 0.0
 
     async def visitor(self, ip: str, user_agent: str, now: datetime) -> str:
-        salt = await self._salt_for(local_day(now, self._zone))
+        moment = now.timestamp()
+        if self._from <= moment < self._until:
+            salt = self._salt
+        else:
+            day = local_day(now, self._zone)
+            salt = await self._salt_for(day)
+            self._salt, self._from, self._until = salt, *self._bounds(day)
         material = "\x1f".join((salt, self._site_id, ip, user_agent)).encode()
         return hashlib.sha256(material).hexdigest()[:32]
+
+    def _bounds(self, day: date) -> tuple[float, float]:
+        start = datetime.combine(day, time(), self._zone)
+        end = datetime.combine(day + timedelta(days=1), time(), self._zone)
+        return start.timestamp(), end.timestamp()
 
     async def _salt_for(self, day: date) -> str:
         if day in self._cache:

@@ -1,14 +1,16 @@
-"""The view batcher with a fake bus: few messages under load, every beacon told its outcome."""
+"""The view batcher with a fake bus: few messages under load, every beacon told its outcome,
+and every message a valid `page.viewed` envelope (decoded by the contract's own decoder)."""
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from services.content.beacons import MAX_BATCH, ViewBatcher
+from services.content.beacons import MAX_BATCH, View, ViewBatcher, encode_page_viewed, page_view
 from shared.bus import PublishFailed
-from shared.events import PageView
+from shared.events import PageView, PageViewed, decode, encode, new_envelope
 
 
 class FakeBus:
@@ -18,15 +20,50 @@ class FakeBus:
         self.release = asyncio.Event()
         self.release.set()
 
-    async def publish(self, envelope: Any) -> None:
+    async def publish_encoded(self, event_type: str, event_id: str, body: bytes) -> None:
         await self.release.wait()
         if self.fail:
             raise PublishFailed("broker away")
+        envelope = decode(body)  # what a consumer does: the contract is checked on every message
+        assert (envelope.type, str(envelope.event_id)) == (event_type, event_id)
+        assert isinstance(envelope.data, PageViewed)
         self.sent.append([view.path for view in envelope.data.views])
 
 
-def view(n: int) -> PageView:
-    return PageView(visitor="v" * 32, path=f"/p/{n}", viewed_at=datetime.now(UTC))
+def view(n: int) -> View:
+    return page_view(
+        visitor="v" * 32,
+        path=f"/p/{n}",
+        article_id=None,
+        referrer_host=None,
+        is_bot=False,
+        agent_family="Chrome",
+        viewed_at=datetime.now(UTC),
+    )
+
+
+def test_a_message_decodes_to_the_same_views_as_the_pydantic_contract() -> None:
+    viewed_at = datetime(2026, 11, 26, 17, 0, 0, 123456, tzinfo=UTC)
+    fields: dict[str, Any] = {
+        "visitor": "0123456789abcdef0123456789abcdef",
+        "path": '/tin-tức/bài-viết?x="1"',
+        "article_id": "a1",
+        "referrer_host": "www.google.com",
+        "is_bot": True,
+        "agent_family": "Googlebot",
+    }
+    event_id = uuid.uuid4()
+    ours = decode(encode_page_viewed([page_view(**fields, viewed_at=viewed_at)], event_id))
+    reference = decode(
+        encode(new_envelope(PageViewed(views=[PageView(**fields, viewed_at=viewed_at)]), "x"))
+    )
+    assert ours.data == reference.data
+    assert (ours.event_id, ours.type, ours.version, ours.producer) == (
+        event_id,
+        "page.viewed",
+        1,
+        "content",
+    )
 
 
 async def test_concurrent_views_share_messages_and_all_are_sent_once() -> None:

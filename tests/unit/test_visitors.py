@@ -1,10 +1,13 @@
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from services.content.agents import classify
-from services.content.visitors import client_ip
+from services.content.visitors import VisitorHasher, client_ip
 
 PROXY = [ip_network("10.0.0.0/8")]
 
@@ -103,3 +106,39 @@ def test_bots_and_headless_browsers_are_flagged() -> None:
 )
 def test_agent_families(agent: str, family: str, bot: bool) -> None:
     assert classify(agent) == (family, bot)
+
+
+class FakeSalts:
+    """Just what the hasher asks of its collection, counting the reads."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.reads = 0
+
+    async def find_one(self, query: dict[str, str]) -> dict[str, Any] | None:
+        self.reads += 1
+        return self.documents.get(query["_id"])
+
+    async def insert_one(self, document: dict[str, Any]) -> None:
+        self.documents.setdefault(document["_id"], document)
+
+    async def delete_many(self, query: dict[str, Any]) -> None:
+        return None
+
+
+@pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "America/New_York"])
+async def test_the_salt_turns_at_local_midnight_and_is_read_once_a_day(zone: str) -> None:
+    salts = FakeSalts()
+    hasher = VisitorHasher({"visitor_salts": salts}, "portal", ZoneInfo(zone))  # type: ignore[arg-type]
+    midnight = datetime(2026, 11, 27, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    last_second = midnight - timedelta(microseconds=1)
+
+    evening = await hasher.visitor("203.0.113.5", "Firefox", last_second - timedelta(hours=5))
+    reads = salts.reads
+    assert await hasher.visitor("203.0.113.5", "Firefox", last_second) == evening
+    assert salts.reads == reads  # same local day: no database read
+    after = await hasher.visitor("203.0.113.5", "Firefox", midnight)
+    assert after != evening
+    assert sorted(salts.documents) == ["2026-11-26", "2026-11-27"]
+    assert await hasher.visitor("203.0.113.5", "Firefox", last_second) == evening
+    assert "203.0.113.5" not in str(salts.documents)
