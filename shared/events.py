@@ -126,10 +126,21 @@ class UnreadableEvent(Exception):
     """The message is not an event we can handle; it goes to the dead-letter queue."""
 
 
+# pydantic caches parametrised generics only weakly and rebuilds them (≈ 100 µs) once
+# collected, so each event type keeps its envelope class here.
+_ENVELOPE_CLASSES: dict[type[EventData], type[Envelope[Any]]] = {}
+
+
+def envelope_class(data_class: type[EventData]) -> type[Envelope[Any]]:
+    """`Envelope[data_class]`: parametrised so pydantic serialises `data` by its own type."""
+    known = _ENVELOPE_CLASSES.get(data_class)
+    if known is None:
+        known = _ENVELOPE_CLASSES[data_class] = Envelope[data_class]  # type: ignore[valid-type]
+    return known
+
+
 def new_envelope(data: DataT, producer: str, event_id: uuid.UUID | None = None) -> Envelope[DataT]:
-    # Parametrised with the concrete class: pydantic serialises `data` by its declared type.
-    envelope_class: type[Envelope[DataT]] = Envelope[type(data)]  # type: ignore[misc,assignment]
-    return envelope_class(
+    return envelope_class(type(data))(
         event_id=event_id or uuid.uuid4(),
         type=data.TYPE,
         version=data.VERSION,
@@ -160,7 +171,7 @@ def decode(body: bytes) -> Envelope[EventData]:
         data = data_class.model_validate(raw.data)
     except ValidationError as error:
         raise UnreadableEvent(f"invalid {raw.type} data: {_short(error)}") from error
-    return Envelope[data_class](**raw.model_dump(exclude={"data"}), data=data)  # type: ignore[valid-type]
+    return envelope_class(data_class)(**raw.model_dump(exclude={"data"}), data=data)
 
 
 def _short(error: ValidationError) -> str:

@@ -24,6 +24,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 MAX_BODY_BYTES = 256 * 1024
 
+# Successful requests that come by the thousand (page-view beacons, probes, scrapes) are
+# logged at debug: an info line each would cost more than the request and bury the rest.
+QUIET_PATHS = frozenset({"/api/views", "/healthz", "/readyz", "/metrics"})
+
 
 def json_error(status: int, code: str, message: str, details: object = None) -> web.Response:
     error: dict[str, object] = {"code": code, "message": message}
@@ -73,7 +77,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     HTTP_REQUESTS.labels(
         request.method, route.canonical if route else "unmatched", response.status
     ).observe(elapsed)
-    log.info(
+    quiet = response.status < 400 and request.path in QUIET_PATHS
+    (log.debug if quiet else log.info)(
         "http.request",
         request_id=request_id,
         method=request.method,

@@ -32,4 +32,4 @@ class ContentSettings(ServiceSettings):
     # Cache-Control max-age of public API reads (0: clients revalidate with the ETag).
     public_max_age: int = Field(default=0, ge=0, le=86400)
     # How long a beacon waits for others to share its broker message.
-    view_batch_window_ms: float = Field(default=2.0, ge=0, le=100)
+    view_batch_window_ms: float = Field(default=0.0, ge=0, le=100)
