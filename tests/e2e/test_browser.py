@@ -239,6 +239,7 @@ async def test_the_home_page_is_small_accessible_and_fits_a_phone(
     }
     total = sum(sizes.values())
     assert any("/static/" in url for url in sizes), sizes
+    print(f"home page and assets (uncompressed, before images): {total} bytes", sizes)
     assert total < 100_000, f"home page and assets weigh {total} bytes: {sizes}"
 
     article_path = f"/articles/{article['slug']}"
