@@ -26,7 +26,15 @@ import uuid
 from pathlib import Path
 
 import aio_pika
-from content_http import CONNECTIONS, ROOT, TOKEN, cleanup, ensure_wrk, free_port, wait_for
+from content_http import (
+    CONNECTIONS,
+    ROOT,
+    cleanup,
+    content_env,
+    ensure_wrk,
+    free_port,
+    wait_for,
+)
 
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -110,13 +118,8 @@ def main() -> None:
     db, exchange = f"bench_beacons_{run}", f"bench.beacons.{run}"
     content_port, bare_port = free_port(), free_port()
     env = {
-        **os.environ,
-        "MONGO_DB": db,
-        "EXCHANGE": exchange,
-        "EDITOR_TOKEN": TOKEN,
-        "HTTP_PORT": str(content_port),
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-        # Group commit alone (beacons.py); the setting's 2 ms default only adds latency.
+        **content_env(db, exchange, content_port),
+        # Group commit alone (beacons.py), the default; set it to compare a batching window.
         "VIEW_BATCH_WINDOW_MS": os.environ.get("VIEW_BATCH_WINDOW_MS", "0"),
     }
     processes = [

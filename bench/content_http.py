@@ -113,19 +113,24 @@ def seed(base: str) -> str:
     return slug
 
 
+def content_env(db: str, exchange: str, port: int) -> dict[str, str]:
+    """The environment of a content process on its own database and exchange."""
+    return {
+        **os.environ,
+        "MONGO_DB": db,
+        "EXCHANGE": exchange,
+        "EDITOR_TOKEN": TOKEN,
+        "HTTP_PORT": str(port),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
+
+
 def main() -> None:
     binary = ensure_wrk()
     run = uuid.uuid4().hex[:8]
     db, exchange = f"bench_content_{run}", f"bench.content.{run}"
     content_port, bare_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "MONGO_DB": db,
-        "EXCHANGE": exchange,
-        "EDITOR_TOKEN": TOKEN,
-        "HTTP_PORT": str(content_port),
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-    }
+    env = content_env(db, exchange, content_port)
     base = f"http://127.0.0.1:{content_port}"
     processes: list[subprocess.Popen[bytes]] = []
     payload_file = ROOT / ".local" / f"bench-payload-{run}.json"
