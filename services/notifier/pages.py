@@ -40,9 +40,14 @@ async def confirm_page(request: web.Request) -> web.Response:
     """The confirmation link. Confirming by GET is the norm for double opt-in links; it is
     harmless if a scanner does it, since the address's owner asked to subscribe."""
     email = await token_email(request, "confirm")
-    if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
+    subscriber = await request.app[SUBSCRIBERS].confirm(email)
+    if subscriber is None:
         raise NotFound("no such subscription")
     links = request.app[COMPOSER].links
+    if subscriber["status"] == "unsubscribed":
+        return _page(
+            heading="Đã hủy đăng ký", message=UNSUBSCRIBED, preferences_url=links.preferences(email)
+        )
     return _page(heading="Đã xác nhận", message=CONFIRMED, preferences_url=links.preferences(email))
 
 

@@ -157,7 +157,7 @@ class Deliverer:
                 except Transient as error:
                     if claimed:
                         await self._deliveries.record_failure(key, article_id, attempt, str(error))
-                        log.info("delivery.retry", email=email, attempt=attempt, error=str(error))
+                        log.info("delivery.retry", attempt=attempt, error=str(error))
                         attempt += 1
                     # Without a connection nothing was claimed: the same attempt goes again.
                     if attempt <= job.attempt_limit:
@@ -183,4 +183,6 @@ class Deliverer:
         if await self._deliveries.record_outcome(key, article_id, attempt, state, detail):
             DELIVERIES.labels(state).inc()
         else:
-            log.warning("delivery.already_ended", key=key, attempt=attempt, state=state)
+            log.warning(
+                "delivery.already_ended", article_id=article_id, attempt=attempt, state=state
+            )

@@ -67,6 +67,15 @@ class SubscriberStore:
         await self._sync_opt_out(subscriber)
         return subscriber
 
+    async def confirm(self, email: str) -> Document | None:
+        """Confirm a pending subscriber; any other status stays as it is. A confirmation
+        link opened again after an unsubscribe (mail scanners re-open links) must not
+        subscribe the address again. None if there is no such subscriber."""
+        subscriber = await self.get(email)
+        if subscriber is None or subscriber["status"] != "pending":
+            return subscriber
+        return await self.set_status(email, "confirmed")
+
     async def set_preferences(self, email: str, change: PreferencesRequest) -> Document | None:
         subscriber = await self.get(email)
         if subscriber is None:

@@ -103,15 +103,13 @@ async def token_email(request: web.Request, purpose: str) -> str:
 
 
 async def confirm(request: web.Request) -> web.Response:
-    return await _mark_confirmed(request, "confirm", CONFIRMED)
-
-
-async def _mark_confirmed(request: web.Request, purpose: str, message: str) -> web.Response:
-    """Confirm the subscriber a signed link names (a first confirmation, or a return)."""
-    email = await token_email(request, purpose)
-    if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
+    email = await token_email(request, "confirm")
+    subscriber = await request.app[SUBSCRIBERS].confirm(email)
+    if subscriber is None:
         raise NotFound("no such subscription")
-    return json_response(Answer(status="confirmed", message=message))
+    if subscriber["status"] == "unsubscribed":
+        return json_response(Answer(status="unsubscribed", message=UNSUBSCRIBED))
+    return json_response(Answer(status="confirmed", message=CONFIRMED))
 
 
 async def unsubscribe(request: web.Request) -> web.Response:
@@ -123,7 +121,10 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
 
 async def resubscribe(request: web.Request) -> web.Response:
-    return await _mark_confirmed(request, "preferences", RESUBSCRIBED)
+    email = await token_email(request, "preferences")
+    if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
+        raise NotFound("no such subscription")
+    return json_response(Answer(status="confirmed", message=RESUBSCRIBED))
 
 
 async def get_preferences(request: web.Request) -> web.Response:

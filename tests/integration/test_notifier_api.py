@@ -80,6 +80,15 @@ async def test_double_opt_in_through_the_real_smtp_server(
     assert (await response.json())["status"] == "unsubscribed"
     assert await status_of(client, address) == "unsubscribed"
 
+    # A mail scanner opening the old confirmation link again does not subscribe them again.
+    for path in (
+        local(confirm.group(0)),
+        local(confirm.group(0)).replace("/subscriptions/", "/api/subscribers/"),
+    ):
+        again = await client.get(path)
+        assert again.status == 200
+        assert await status_of(client, address) == "unsubscribed"
+
 
 async def test_an_existing_address_gets_the_same_answer_as_a_new_one(
     client: TestClient[Any, Any], run_id: str
