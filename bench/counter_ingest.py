@@ -338,7 +338,7 @@ async def main() -> None:
                           "MONGO_DB": f"bench_counter_{run}"}, logs / "counter.log"),
         *(start("content", {**common, "HTTP_PORT": str(port),
                             "MONGO_DB": f"bench_content_{run}", "EDITOR_TOKEN": TOKEN,
-                            "PUBLIC_URL": contents[0], "COUNTER_PUBLIC_URL": counter,
+                            "PUBLIC_URL": contents[0],
                             "VIEW_BATCH_WINDOW_MS": VIEW_WINDOW_MS},
                 logs / f"content-{port}.log") for port in ports),
     ]  # fmt: skip

@@ -81,7 +81,7 @@ def system_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syste
             "SMTP_HOST": SMTP_HOST,
             "SMTP_PORT": str(SMTP_PORT),
         },
-        "content": {"EDITOR_TOKEN": EDITOR_TOKEN, "COUNTER_PUBLIC_URL": urls["counter"]},
+        "content": {"EDITOR_TOKEN": EDITOR_TOKEN},
     }
     for name, extra in specific.items():
         extra["PUBLIC_URL"] = urls[name]
