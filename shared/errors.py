@@ -19,8 +19,16 @@ class Unauthorized(HttpError):
     status, code = 401, "unauthorized"
 
 
+class Forbidden(HttpError):
+    status, code = 403, "forbidden"
+
+
 class NotFound(HttpError):
     status, code = 404, "not_found"
+
+
+class Conflict(HttpError):
+    status, code = 409, "conflict"
 
 
 class Unprocessable(HttpError):

@@ -1,6 +1,7 @@
 """aiohttp helpers every service uses: JSON errors, request ids, body parsing, ops routes."""
 
 import asyncio
+import hmac
 import json
 import time
 import uuid
@@ -10,10 +11,10 @@ from typing import Any, TypeVar
 import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from pymongo.errors import ConnectionFailure
 
-from shared.errors import BadRequest, HttpError, Unprocessable
+from shared.errors import BadRequest, Forbidden, HttpError, Unauthorized, Unprocessable
 from shared.metrics import HTTP_REQUESTS
 
 log = structlog.get_logger(__name__)
@@ -126,6 +127,21 @@ async def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
             for item in error.errors(include_url=False, include_input=False)
         ]
         raise Unprocessable("query parameters do not match the schema", details) from None
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def require_admin_token(request: web.Request, secret: SecretStr | None) -> None:
+    """Admin routes: 403 while no admin token is configured, 401 without the right one."""
+    if secret is None:
+        raise Forbidden("admin endpoints are disabled: ADMIN_TOKEN is not set")
+    given = bearer_token(request) or ""
+    if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+        raise Unauthorized("a valid admin bearer token is required")
 
 
 def make_app(middlewares: list[Any] | None = None) -> web.Application:

@@ -15,10 +15,10 @@ from aiohttp import web
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.content.errors import Forbidden
 from services.content.models import Role
 from shared.db import Document
-from shared.errors import Unauthorized
+from shared.errors import Forbidden, Unauthorized
+from shared.http import bearer_token
 
 # A found token is trusted this long without reading the database again: a revoked token
 # keeps working at most this long on a replica that saw it recently.
@@ -89,10 +89,8 @@ class EditorTokens:
 
     async def require(self, request: web.Request, role: Role = "editor") -> Editor:
         """401 without a valid bearer token, 403 if its role is not enough."""
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        editor = None
-        if scheme.lower() == "bearer" and token.strip():
-            editor = await self.editor_for(token.strip())
+        token = bearer_token(request)
+        editor = await self.editor_for(token) if token else None
         if editor is None:
             raise Unauthorized("a valid editor bearer token is required")
         if not editor.may(role):

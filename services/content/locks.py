@@ -21,8 +21,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.content.errors import Conflict
 from shared.db import Document
+from shared.errors import Conflict
 
 log = structlog.get_logger(__name__)
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import structlog
 
-from services.content.errors import Conflict
 from services.content.metrics import SCHEDULED_PUBLISHED
 from services.content.schedule import ScheduleBook
 from services.content.store import ArticleStore
 from services.content.workflow import Workflow
 from shared.db import Document
+from shared.errors import Conflict
 
 log = structlog.get_logger(__name__)
 

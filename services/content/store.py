@@ -18,10 +18,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.content.errors import Conflict
 from services.content.locks import ArticleLocks
 from shared.db import Document
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 
 # Read for lists and the cache: everything but the heavy or internal fields.
 SUMMARY_FIELDS = {"body": 0, "outbox": 0}

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from services.content import article_events
 from services.content.documents import tags_of
-from services.content.errors import Conflict
 from services.content.models import ArticleDraft, ArticlePatch
 from services.content.sanitize import clean_body
 from services.content.schedule import ScheduleBook
@@ -16,6 +15,7 @@ from services.content.search import article_tokens
 from services.content.slugs import make_slug
 from services.content.store import ArticleStore, new_id
 from shared.db import Document
+from shared.errors import Conflict
 
 SCHEDULER = "scheduler"  # the editor name on what the scheduler publishes
 

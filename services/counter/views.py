@@ -1,6 +1,5 @@
 """HTTP handlers of the counter: the widget, its live stream, and the statistics behind it."""
 
-import hmac
 from datetime import date, datetime
 
 from aiohttp import web
@@ -30,8 +29,8 @@ from services.counter.models import (
 )
 from services.counter.reader import widget_numbers
 from services.counter.store import Snapshot
-from shared.errors import BadRequest, HttpError, Unauthorized
-from shared.http import json_response, read_model, read_query
+from shared.errors import BadRequest
+from shared.http import json_response, read_model, read_query, require_admin_token
 
 # The widget is on the portal's pages, which may be served from another origin.
 PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
@@ -51,18 +50,8 @@ DEFINITIONS = {
 }
 
 
-class Forbidden(HttpError):
-    status, code = 403, "forbidden"
-
-
 def require_admin(request: web.Request) -> None:
-    token = request.app[SETTINGS].admin_token
-    if token is None:
-        raise Forbidden("admin endpoints are disabled: ADMIN_TOKEN is not set")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    expected = token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected):
-        raise Unauthorized("a valid admin bearer token is required")
+    require_admin_token(request, request.app[SETTINGS].admin_token)
 
 
 def public(response: web.Response) -> web.Response:

@@ -1,6 +1,5 @@
 """Admin API (bearer ADMIN_TOKEN): subscribers, suppressions, "retry failed"."""
 
-import hmac
 import uuid
 
 import structlog
@@ -15,21 +14,14 @@ from services.notifier.models import (
     Suppression,
     SuppressionList,
 )
-from shared.errors import NotFound, Unauthorized
-from shared.http import json_response, read_query
+from shared.errors import NotFound
+from shared.http import json_response, read_query, require_admin_token
 
 log = structlog.get_logger(__name__)
 
 
 def require_admin(request: web.Request) -> None:
-    expected = request.app[SETTINGS].admin_token
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if (
-        expected is None
-        or scheme.lower() != "bearer"
-        or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
-    ):
-        raise Unauthorized("a valid admin bearer token is required")
+    require_admin_token(request, request.app[SETTINGS].admin_token)
 
 
 async def list_subscribers(request: web.Request) -> web.Response:

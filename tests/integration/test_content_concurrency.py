@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.content.errors import Conflict
 from services.content.locks import ArticleLocks
 from services.content.models import ArticleDraft, ArticlePatch
 from services.content.schedule import ScheduleBook
 from services.content.store import ArticleStore
 from services.content.workflow import Workflow
 from shared.db import Document
+from shared.errors import Conflict
 from tests.content_support import SECTION
 
 pytestmark = pytest.mark.integration

@@ -5,12 +5,12 @@ import asyncio
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.content.errors import Conflict
 from services.content.models import ArticleDraft, ArticlePatch
 from services.content.schedule import ScheduleBook
 from services.content.store import ArticleStore
 from services.content.workflow import Workflow
 from shared.db import Document
+from shared.errors import Conflict
 from shared.events import decode
 from tests.content_support import SECTION
 

@@ -4,10 +4,9 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from services.content.auth import Editor, EditorTokens, token_hash
-from services.content.errors import Forbidden
 from services.content.http_cache import matches
 from services.content.workflow import MOVES
-from shared.errors import Unauthorized
+from shared.errors import Forbidden, Unauthorized
 
 BOOTSTRAP = "bootstrap-token-0123456789"
 

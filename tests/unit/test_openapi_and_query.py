@@ -6,10 +6,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from shared.errors import BadRequest, Unprocessable
-from shared.http import read_query
+from shared.errors import BadRequest, Forbidden, Unauthorized, Unprocessable
+from shared.http import bearer_token, read_query, require_admin_token
 from shared.openapi import ApiSpec
 
 
@@ -104,3 +104,33 @@ async def test_read_query_refuses_values_of_the_wrong_shape(path: str) -> None:
 async def test_an_operator_object_in_a_value_stays_a_plain_string() -> None:
     parsed = await read_query(query('/x?cursor={"$ne":""}'), Page)
     assert parsed.cursor == '{"$ne":""}'
+
+
+def with_authorization(value: str | None) -> web.Request:
+    headers = {"Authorization": value} if value is not None else {}
+    return make_mocked_request("GET", "/admin", headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer abc", "abc"),
+        ("bearer  abc ", "abc"),
+        ("Basic abc", None),
+        ("Bearer ", None),
+        (None, None),
+    ],
+)
+def test_bearer_token(header: str | None, token: str | None) -> None:
+    assert bearer_token(with_authorization(header)) == token
+
+
+def test_admin_routes_refuse_when_disabled_and_without_the_right_token() -> None:
+    secret = SecretStr("an-admin-token-for-tests")
+    require_admin_token(with_authorization("Bearer an-admin-token-for-tests"), secret)
+    with pytest.raises(Unauthorized):
+        require_admin_token(with_authorization("Bearer wrong"), secret)
+    with pytest.raises(Unauthorized):
+        require_admin_token(with_authorization(None), secret)
+    with pytest.raises(Forbidden):
+        require_admin_token(with_authorization("Bearer anything"), None)
