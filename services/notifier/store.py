@@ -25,6 +25,10 @@ class SubscriberStore:
         # Addresses that left or paused: small, read by every delivery job to honour a
         # change made after the fan-out picked the recipients.
         self.opt_outs: AsyncCollection[Document] = db["opt_outs"]
+        # When each address was last sent a confirmation. Not on the subscriber: that write
+        # runs after the sign-up's answer, and on FerretDB it could undo a status change
+        # (confirm, unsubscribe) written to the same document at the same moment.
+        self.confirmation_mails: AsyncCollection[Document] = db["confirmation_mails"]
 
     async def add(self, request: SubscribeRequest) -> Document:
         """Add as pending, or return the existing subscriber unchanged: signing up is idempotent
@@ -51,8 +55,17 @@ class SubscriberStore:
     async def get(self, email: str) -> Document | None:
         return await self.subscribers.find_one({"_id": email})
 
+    async def confirmation_sent_at(self, email: str) -> datetime | None:
+        mail = await self.confirmation_mails.find_one({"_id": email})
+        return None if mail is None else mail["sent_at"]
+
     async def mark_confirmation_sent(self, email: str, now: datetime) -> None:
-        await self.subscribers.update_one({"_id": email}, {"$set": {"confirmation_sent_at": now}})
+        try:
+            await self.confirmation_mails.update_one(
+                {"_id": email}, {"$set": {"sent_at": now}}, upsert=True
+            )
+        except DuplicateKeyError:  # another replica's upsert created it first
+            await self.confirmation_mails.update_one({"_id": email}, {"$set": {"sent_at": now}})
 
     async def set_status(self, email: str, status: SubscriberStatus) -> Document | None:
         """Change the status; None if there is no such subscriber."""

@@ -64,7 +64,7 @@ async def confirm_if_due(app: web.Application, email: str) -> None:
         if await app[SUPPRESSIONS].contains(email):
             return
         now = datetime.now(UTC)
-        last = subscriber.get("confirmation_sent_at")
+        last = await app[SUBSCRIBERS].confirmation_sent_at(email)
         if last is not None and now - last < CONFIRMATION_INTERVAL:
             return
         await app[SUBSCRIBERS].mark_confirmation_sent(email, now)
