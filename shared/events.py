@@ -6,6 +6,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
+from shared.text import ID_PATTERN, ONE_LINE
+
 
 class EventData(BaseModel):
     """A payload. Additive fields do not bump the version, so readers ignore unknown ones."""
@@ -64,14 +66,15 @@ class PageView(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    visitor: str = Field(min_length=16, max_length=128)
-    path: str = Field(min_length=1, max_length=2048)
-    article_id: str | None = None
-    referrer_host: str | None = None
+    visitor: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+    path: str = Field(min_length=1, max_length=2048, pattern=ONE_LINE)
+    # A live article's id; consumers may turn it into a document key (safely encoded).
+    article_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    referrer_host: str | None = Field(default=None, max_length=253, pattern=ONE_LINE)
     is_bot: bool = False
     # The user-agent family ("Googlebot", "HeadlessChrome", "Chrome"), never the raw UA:
     # it lets an operator see what the bot filter excluded.
-    agent_family: str | None = Field(default=None, max_length=64)
+    agent_family: str | None = Field(default=None, max_length=64, pattern=ONE_LINE)
     viewed_at: AwareDatetime
 
 

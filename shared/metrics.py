@@ -17,3 +17,6 @@ EVENTS_DEAD_LETTERED = Counter(
 HTTP_REQUESTS = Histogram(
     "portal_http_request_seconds", "HTTP request latency", ["method", "route", "status"]
 )
+QUARANTINED = Counter(
+    "portal_quarantined_total", "Items set aside because they fail every time", ["kind"]
+)

@@ -21,6 +21,7 @@ from services.counter.store import StatsStore
 from shared.events import Envelope, PageViewed
 from shared.http import ReadinessCheck, add_ops_routes, make_app
 from shared.lifecycle import connections
+from shared.quarantine import Quarantine
 
 
 def create_app(settings: CounterSettings) -> web.Application:
@@ -42,6 +43,7 @@ def create_app(settings: CounterSettings) -> web.Application:
             holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             folder = Folder(
                 store.c,
+                Quarantine(db),
                 Lease(store.c.leases, holder, settings.lease_seconds),
                 settings.zone,
                 visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),

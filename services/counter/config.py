@@ -1,8 +1,8 @@
 """Counter settings, read from the environment."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import Secret, ServiceSettings
 
 
 class CounterSettings(ServiceSettings):
@@ -24,4 +24,4 @@ class CounterSettings(ServiceSettings):
     fold_max_views: int = Field(default=20_000, ge=100, le=100_000)
     # One replica folds at a time, holding a lease of this many seconds, renewed ahead.
     lease_seconds: float = Field(default=2.0, ge=0.5, le=60)
-    admin_token: SecretStr | None = Field(default=None, min_length=16)
+    admin_token: Secret | None = Field(default=None, min_length=16)

@@ -12,6 +12,7 @@ before its successor starts).
 """
 
 import asyncio
+import base64
 import contextlib
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -26,12 +27,14 @@ from services.counter.claims import Claims
 from services.counter.fold import fold_views
 from services.counter.lease import Lease, LeaseLost
 from services.counter.metrics import FOLD_HOLDER, FOLD_SECONDS, FOLDED_MESSAGES, FOLDED_VIEWS
-from services.counter.records import View, pack, unpack_json, unpack_messages
+from services.counter.poison import ATTEMPTS, Suspects, is_outage
+from services.counter.records import View, pack, unpack_checked, unpack_json
 from services.counter.store import FOLDS_PER_COLLECTION, FOLDS_PREFIX, Collections
 from services.counter.summary import Summary
 from services.counter.visits import Sessions
 from services.counter.writes import insert_new, write
 from shared.db import Document
+from shared.quarantine import Quarantine
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +48,7 @@ class Folder:
     def __init__(
         self,
         collections: Collections,
+        quarantine: Quarantine,
         lease: Lease,
         zone: ZoneInfo,
         visit_timeout: timedelta,
@@ -53,6 +57,7 @@ class Folder:
         idle_seconds: float,
     ) -> None:
         self.c = collections
+        self._quarantine = quarantine
         self._lease = lease
         self._zone = zone
         self._visit_timeout = visit_timeout
@@ -66,11 +71,17 @@ class Folder:
         )
         self._pruned_at = 0.0
         self._stopping = asyncio.Event()
+        # Poison: the inbox documents the current fold took, suspicions about them, and
+        # how often each delta of a committed fold failed to apply.
+        self._taken: list[str] = []
+        self._suspects = Suspects()
+        self._delta_failures: dict[tuple[int, str, str], int] = {}
 
     async def run(self) -> None:
         """Fold while holding the lease, until stop(); a failed fold is recovered, not lost."""
         while not self._stopping.is_set():
             folded = 0
+            self._taken = []
             try:
                 holding = await self._lease.held()
                 FOLD_HOLDER.set(holding)
@@ -80,6 +91,8 @@ class Folder:
                     if self._next_seq is None:
                         await self._recover()
                     folded = await self.fold_once()
+                    if folded:
+                        self._suspects.cleared()
                     await self._summary.publish(self._sessions, folded=False)
                     await self._prune()
             except asyncio.CancelledError:
@@ -91,6 +104,8 @@ class Folder:
             except Exception as error:
                 log.warning("fold.failed", error=repr(error)[:500])
                 self._next_seq = None
+                if not is_outage(error):
+                    self._suspects.failed(self._taken, error)
             if not folded:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self._idle)
@@ -127,19 +142,15 @@ class Folder:
         """Fold a part of the inbox; return how many documents it took (0: nothing to do)."""
         assert self._next_seq is not None
         seq = self._next_seq
-        documents: list[Document] = []
-        taken_views = 0
-        async with self.c.inbox.find({}).limit(INBOX_READ) as cursor:
-            async for document in cursor:
-                if documents and taken_views + int(document["n"]) > self._max_views:
-                    break
-                documents.append(document)
-                taken_views += int(document["n"])
+        documents = await self._take()
         if not documents:
             return 0
+        if self._suspects.is_poison(str(documents[0]["_id"])):
+            await self._set_aside(documents[0], self._suspects.reason)
+            return 1
         started = time.perf_counter()  # after the read: an empty read is not a fold
         phases: dict[str, float] = {}
-        messages = [message for document in documents for message in unpack_messages(document)]
+        messages = await self._unpack(documents)
         fresh = await self._claims.claim(list(dict.fromkeys(eid for eid, _ in messages)), seq)
         views: list[View] = []
         counted: set[str] = set()
@@ -186,12 +197,53 @@ class Folder:
         FOLDED_VIEWS.inc(result.total.views + result.total.bot_views)
         return len(documents)
 
+    async def _take(self) -> list[Document]:
+        """The inbox documents of the next fold (only the first while one is suspected)."""
+        documents: list[Document] = []
+        taken_views = 0
+        limit = 1 if self._suspects.narrowed else INBOX_READ
+        async with self.c.inbox.find({}).limit(limit) as cursor:
+            async for document in cursor:
+                if documents and taken_views + int(document["n"]) > self._max_views:
+                    break
+                documents.append(document)
+                taken_views += int(document["n"])
+        self._taken = [str(document["_id"]) for document in documents]
+        return documents
+
+    async def _unpack(self, documents: list[Document]) -> list[tuple[str, list[View]]]:
+        """The messages of these documents; what cannot be read is set aside at once (the
+        same bytes fail the same way every time) and the rest is folded."""
+        messages: list[tuple[str, list[View]]] = []
+        for document in documents:
+            try:
+                readable, unreadable = unpack_checked(document, self._zone)
+            except Exception as error:  # the document as a whole is unreadable
+                await self._set_aside(document, repr(error))
+                continue
+            for item in unreadable:
+                await self._quarantine.put(
+                    "fold-message", item.event_id, {"views": item.raw}, item.reason
+                )
+            messages.extend(readable)
+        return messages
+
+    async def _set_aside(self, document: Document, reason: str) -> None:
+        """Quarantine an inbox document, then take it out of the inbox."""
+        item = {key: value for key, value in document.items() if key != "p"}
+        item["p"] = base64.b64encode(bytes(document.get("p", b""))).decode()
+        await self._quarantine.put("inbox", str(document["_id"]), item, reason)
+        doc_id = document["_id"]
+        await write(lambda: self.c.inbox.delete_one({"_id": doc_id}), self._lease.check)
+        self._suspects.cleared()
+
     async def _apply(
         self, record: Document, guarded: bool, phases: dict[str, float] | None = None
     ) -> None:
         """Apply a committed fold; `guarded` skips documents that already have it."""
         seq = int(record["_id"])
         work = unpack_json(record["work"])
+        applied: list[Any] = []
         for name, key, incs in work["deltas"]:
             collection = self.c.named(name)
             if guarded:
@@ -200,7 +252,15 @@ class Folder:
                     continue
             update: dict[str, Any] = {"$inc": incs, "$set": {"seq": seq}}
             upsert = partial(collection.update_one, {"_id": key}, update, upsert=True)
-            await write(upsert, self._lease.check)
+            try:
+                await write(upsert, self._lease.check)
+            except Exception as error:
+                # One document's update fails as a whole or not at all, so a poison one
+                # can be set aside alone, exactly once, and the fold goes on.
+                if is_outage(error) or not await self._poison_delta(seq, name, key, incs, error):
+                    raise
+                continue
+            applied.append([name, key, incs])
         by_day: dict[str, list[Any]] = {}
         for day, visitor, runs in work["visitors"]:
             by_day.setdefault(day, []).append([visitor, runs])
@@ -209,6 +269,8 @@ class Folder:
             collection = self.c.named(visitors_name(date.fromisoformat(day)))
             document = {"_id": seq, "r": pack(entries)}
             await insert_new(collection, [document], self._lease.check)
+        if self._delta_failures:  # this fold is applied: its earlier failures are history
+            self._delta_failures = {f: n for f, n in self._delta_failures.items() if f[0] != seq}
         if phases is not None:
             phases["applied"] = time.perf_counter()
         if not guarded:
@@ -221,7 +283,7 @@ class Folder:
         # The figures are stored: show them, and mark the fold applied (one write), before
         # the slower clean-up. A crash after this leaves the batch in the inbox; the next
         # fold meets it again, finds the tombstones of this committed fold, and drops it.
-        self._summary.account(work["deltas"])
+        self._summary.account(applied)
         await self._summary.publish(self._sessions, folded=True, applied=seq)
         if phases is not None:
             phases["published"] = time.perf_counter()
@@ -229,6 +291,19 @@ class Folder:
         await write(lambda: self.c.inbox.delete_many({"_id": {"$in": taken}}), self._lease.check)
         if phases is not None:
             phases["cleaned"] = time.perf_counter()
+
+    async def _poison_delta(
+        self, seq: int, name: str, key: str, incs: dict[str, int], error: Exception
+    ) -> bool:
+        """Count a failure of one delta; once it failed `ATTEMPTS` times, quarantine it."""
+        failed = (seq, name, key)
+        self._delta_failures[failed] = self._delta_failures.get(failed, 0) + 1
+        if self._delta_failures[failed] < ATTEMPTS:
+            return False
+        del self._delta_failures[failed]
+        item = {"seq": seq, "collection": name, "document": key, "inc": incs}
+        await self._quarantine.put("fold-delta", f"{seq}:{name}:{key}", item, repr(error))
+        return True
 
     async def _prune(self) -> None:
         """Drop whole collections of days gone by: nothing here scans a growing collection."""

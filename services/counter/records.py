@@ -1,16 +1,20 @@
 """How stored messages look in the inbox: a few documents, the views packed in JSON."""
 
 import json
+import string
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 from bson import Binary
 
 from shared.db import Document
 from shared.events import PageView
 
+UTC_ZONE = ZoneInfo("UTC")
 # 20,000 views of ~100 bytes: far under MongoDB's 16 MB document limit.
 MAX_DOCUMENT_VIEWS = 20_000
 
@@ -51,10 +55,46 @@ def inbox_document(messages: list[tuple[str, list[list[Any]]]]) -> Document:
 
 
 def unpack_messages(document: Document) -> list[tuple[str, list[View]]]:
-    return [
-        (str(event_id), [View(*item) for item in views])
-        for event_id, views in unpack_json(document["p"])
-    ]
+    messages, unreadable = unpack_checked(document)
+    if unreadable:
+        raise ValueError(unreadable[0].reason)
+    return messages
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored message whose views cannot be read: set aside, never counted."""
+
+    event_id: str
+    raw: Any
+    reason: str
+
+
+def unpack_checked(
+    document: Document, zone: ZoneInfo = UTC_ZONE
+) -> tuple[list[tuple[str, list[View]]], list[Unreadable]]:
+    """The messages of an inbox document, and those of its messages that cannot be read
+    (a view of the wrong shape, or at a time with no local day in `zone`).
+
+    Raises if the document itself cannot be read (then all of it is set aside)."""
+    messages: list[tuple[str, list[View]]] = []
+    unreadable: list[Unreadable] = []
+    for event_id, views in unpack_json(document["p"]):
+        try:
+            messages.append((str(event_id), [_view(item, zone) for item in views]))
+        except (TypeError, ValueError, OverflowError, OSError) as error:
+            unreadable.append(Unreadable(str(event_id), views, repr(error)))
+    return messages, unreadable
+
+
+def _view(item: list[Any], zone: ZoneInfo) -> View:
+    visitor, article_id, is_bot, family, at_ms = item
+    texts = (visitor, *(value for value in (article_id, family) if value is not None))
+    if not all(isinstance(text, str) for text in texts) or not isinstance(at_ms, int):
+        raise TypeError(f"not a stored view: {item!r:.200}")
+    view = View(visitor, article_id, bool(is_bot), family, at_ms)
+    _ = view.at.astimezone(zone)  # a time out of range raises here, not mid-fold
+    return view
 
 
 def pack(value: Any) -> Binary:
@@ -65,13 +105,28 @@ def unpack_json(value: bytes) -> Any:
     return json.loads(bytes(value))
 
 
+SAFE_KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")
+EMPTY_KEY = "%"  # no encoded name is a lone '%'
+
+
 def field_key(name: str) -> str:
-    """An article id or agent family as a safe document key: no '.', no '$', never empty."""
-    escaped = name.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
-    return escaped or "%00"
+    """Any text (an article id, an agent family) as a document key: total and reversible.
+
+    Every character but ASCII letters, digits, '-' and '_' is percent-encoded byte by byte,
+    so no key holds a '.', a leading '$', a NUL or anything else a database may refuse,
+    whatever a client or producer sent.
+    """
+    if not name:
+        return EMPTY_KEY
+    return "".join(
+        char if char in SAFE_KEY_CHARACTERS else "".join(f"%{b:02X}" for b in char.encode())
+        for char in name
+    )
 
 
 def from_field_key(key: str) -> str:
-    if key == "%00":
+    """The name a key stands for; also reads the keys of earlier versions, which encoded
+    only '%', '.' and '$' and wrote the empty name as "%00"."""
+    if key in (EMPTY_KEY, "%00"):
         return ""
-    return key.replace("%2E", ".").replace("%24", "$").replace("%25", "%")
+    return unquote(key, errors="replace")

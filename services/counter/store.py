@@ -61,8 +61,10 @@ class Figures:
     def of(cls, document: Document | None) -> "Figures":
         if document is None:
             return cls()
-        bots = {from_field_key(k): int(v) for k, v in document.get("bots", {}).items()}
-        return cls(**{name: int(document.get(name, 0)) for name in FIGURES}, bots=bots)
+        return cls(
+            **{name: int(document.get(name, 0)) for name in FIGURES},
+            bots=decoded_counts(document.get("bots", {})),
+        )
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,18 @@ class StatsStore:
 
     async def top_articles(self, day: date, limit: int) -> list[tuple[str, int]]:
         document = await self.c.days.find_one({"_id": day.isoformat()}) or {}
-        counts = [(from_field_key(key), int(n)) for key, n in document.get("a", {}).items()]
+        counts = list(decoded_counts(document.get("a", {})).items())
         counts.sort(key=lambda item: (-item[1], item[0]))
         return counts[:limit]
+
+
+def decoded_counts(counts: dict[str, Any]) -> dict[str, int]:
+    """Counts by name from counts by key; keys an earlier version encoded otherwise add up."""
+    result: dict[str, int] = {}
+    for key, n in counts.items():
+        name = from_field_key(key)
+        result[name] = result.get(name, 0) + int(n)
+    return result
 
 
 def _count(document: dict[str, Any] | None, key: str) -> int:

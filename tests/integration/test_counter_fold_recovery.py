@@ -18,6 +18,7 @@ from services.counter.records import inbox_document, pack_views
 from services.counter.store import Collections
 from shared.db import Document
 from shared.events import PageView
+from shared.quarantine import Quarantine
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -50,6 +51,7 @@ class Lost:
 def folder(collections: Collections, lease: Any) -> Folder:
     return Folder(
         collections,
+        Quarantine(collections.db),
         cast(Any, lease),
         ZONE,
         visit_timeout=timedelta(minutes=30),
