@@ -30,7 +30,15 @@ Handler = Callable[[Envelope[Any]], Awaitable[None]]
 
 
 class PublishFailed(Exception):
-    """The broker did not confirm the message; the caller must keep it and retry."""
+    """The broker did not confirm the message; the caller must keep it and retry.
+
+    `refused`: the broker answered, and said no to this message (unroutable, or nacked);
+    otherwise it could not be reached. Only a refusal says anything about the message.
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class RetryLater(Exception):
@@ -126,7 +134,8 @@ class Bus:
             )
         except Exception as error:
             EVENTS_PUBLISH_FAILED.labels(event_type).inc()
-            raise PublishFailed(f"{event_type} {event_id}: {error!r}") from error
+            refused = isinstance(error, aio_pika.exceptions.DeliveryError)
+            raise PublishFailed(f"{event_type} {event_id}: {error!r}", refused=refused) from error
         EVENTS_PUBLISHED.labels(event_type).inc()
 
     def queue_name(self, service: str) -> str:

@@ -31,8 +31,16 @@ class Conflict(HttpError):
     status, code = 409, "conflict"
 
 
+class PayloadTooLarge(HttpError):
+    status, code = 413, "payload_too_large"
+
+
 class Unprocessable(HttpError):
     status, code = 422, "validation_error"
+
+
+class TooManyRequests(HttpError):
+    status, code = 429, "too_many_requests"
 
 
 class Unavailable(HttpError):

@@ -5,17 +5,22 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
 from services.content.auth import EditorTokens
+from services.content.beacon_limits import BeaconLimits
 from services.content.beacons import ViewBatcher
 from services.content.config import ContentSettings
+from services.content.deliveries import Deliveries
 from services.content.http_cache import ResponseCache
 from services.content.keys import (
     BATCHER,
+    BEACON_LIMITS,
     BUS,
+    DELIVERIES,
     READER,
     RELAY,
     RESPONSES,
@@ -39,6 +44,7 @@ from shared.background import Supervisor
 from shared.events import ArticlePublished, ArticleUnpublished, ArticleUpdated, Envelope
 from shared.http import ReadinessCheck, add_ops_routes, make_app
 from shared.lifecycle import connections
+from shared.quarantine import Quarantine
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -46,6 +52,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_app(settings: ContentSettings) -> web.Application:
     app = make_app()
     app[SETTINGS] = settings
+    app[BEACON_LIMITS] = BeaconLimits(
+        settings.beacons_per_minute,
+        settings.beacon_burst,
+        settings.visitors_per_address_per_hour,
+    )
     aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape()
     )
@@ -53,14 +64,20 @@ def create_app(settings: ContentSettings) -> web.Application:
     checks: dict[str, ReadinessCheck] = {}
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        async with connections(settings, checks) as (db, bus):
+        async with connections(settings, checks) as (db, bus), aiohttp.ClientSession() as http:
+            notifier_url, token = settings.notifier_url, settings.admin_token
+            app[DELIVERIES] = Deliveries(
+                http,
+                str(notifier_url) if notifier_url else None,
+                token.get_secret_value() if token else None,
+            )
             store = ArticleStore(db, str(settings.public_url))
             await store.register_slugs()
             book = ScheduleBook(db, settings.schedule_lease_seconds)
             workflow = Workflow(store, book)
             reader = ArticleReader(store, settings.cache_reload_seconds)
             await reader.load_all()
-            relay = OutboxRelay(store, bus, settings.outbox_poll_seconds)
+            relay = OutboxRelay(store, bus, Quarantine(db), settings.outbox_poll_seconds)
 
             async def published_by_scheduler(article_id: str) -> None:
                 await reader.refresh(article_id)

@@ -2,9 +2,9 @@
 
 from ipaddress import IPv4Network, IPv6Network
 
-from pydantic import Field, HttpUrl, SecretStr
+from pydantic import Field, HttpUrl
 
-from shared.settings import ServiceSettings
+from shared.settings import Secret, ServiceSettings
 
 
 class ContentSettings(ServiceSettings):
@@ -12,7 +12,11 @@ class ContentSettings(ServiceSettings):
     http_port: int = 8081
     # The bootstrap admin token (never stored). Editors get their own tokens from
     # `python -m services.content.tokens create`; only their hashes are stored.
-    editor_token: SecretStr = Field(min_length=16)
+    editor_token: Secret = Field(min_length=16)
+    # The notifier, asked for an article's delivery counts on an editor's behalf with the
+    # notifier's ADMIN_TOKEN. Both unset: the editor page shows no delivery counts.
+    notifier_url: HttpUrl | None = None
+    admin_token: Secret | None = Field(default=None, min_length=16)
     # Where readers reach the portal; article URLs in events are built on it.
     public_url: HttpUrl = HttpUrl("http://127.0.0.1:8081")
     site_id: str = "portal"
@@ -29,5 +33,10 @@ class ContentSettings(ServiceSettings):
     cache_reload_seconds: float = Field(default=60.0, gt=0)
     # Cache-Control max-age of public API reads (0: clients revalidate with the ETag).
     public_max_age: int = Field(default=0, ge=0, le=86400)
+    # Per client address and replica: beacons a minute after a first burst (429 past it),
+    # and distinct user agents an hour that count as distinct visitors (docs/content.md).
+    beacons_per_minute: int = Field(default=600, ge=1)
+    beacon_burst: int = Field(default=600, ge=1)
+    visitors_per_address_per_hour: int = Field(default=200, ge=1)
     # How long a beacon waits for others to share its broker message.
     view_batch_window_ms: float = Field(default=0.0, ge=0, le=100)

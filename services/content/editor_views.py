@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from services.content.documents import editor_article
-from services.content.keys import READER, RELAY, STORE, TOKENS, WORKFLOW
+from services.content.keys import DELIVERIES, READER, RELAY, STORE, TOKENS, WORKFLOW
 from services.content.models import (
     ArticleDraft,
     ArticlePatch,
@@ -104,6 +104,12 @@ async def article_history(request: web.Request) -> web.Response:
     await store.get(_article_id(request))  # 404 for an unknown article
     entries = await store.history(_article_id(request))
     return json_response(AuditList(items=[AuditEntry.model_validate(e) for e in entries]))
+
+
+async def article_deliveries(request: web.Request) -> web.Response:
+    await request.app[TOKENS].require(request)
+    await request.app[STORE].get(_article_id(request))  # 404 for an unknown article
+    return json_response(await request.app[DELIVERIES].counts(_article_id(request)))
 
 
 async def preview(request: web.Request) -> web.Response:

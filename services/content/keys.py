@@ -3,8 +3,10 @@
 from aiohttp import web
 
 from services.content.auth import EditorTokens
+from services.content.beacon_limits import BeaconLimits
 from services.content.beacons import ViewBatcher
 from services.content.config import ContentSettings
+from services.content.deliveries import Deliveries
 from services.content.http_cache import ResponseCache
 from services.content.outbox import OutboxRelay
 from services.content.reader import ArticleReader
@@ -25,4 +27,6 @@ RESPONSES = web.AppKey("responses", ResponseCache)
 WORKFLOW = web.AppKey("workflow", Workflow)
 TOKENS = web.AppKey("tokens", EditorTokens)
 BATCHER = web.AppKey("batcher", ViewBatcher)
+BEACON_LIMITS = web.AppKey("beacon_limits", BeaconLimits)
+DELIVERIES = web.AppKey("deliveries", Deliveries)
 SCHEDULER = web.AppKey("scheduler", Scheduler)

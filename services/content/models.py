@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.sections import SECTIONS_BY_SLUG
+from shared.text import ID_PATTERN, ONE_LINE, MultiLine
 
-# One line of text: control characters (CR/LF above all) would break email headers.
-ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HTTP_URL = r"^https?://[^\s\x00-\x1f\x7f]+$"
 
@@ -39,8 +38,8 @@ class ArticleDraft(_Editable):
         description="a section slug, see GET /api/sections",
         json_schema_extra={"enum": list(SECTIONS_BY_SLUG)},
     )
-    lead: str = Field(default="", max_length=2000)
-    body: str = Field(default="", max_length=200_000)
+    lead: MultiLine = Field(default="", max_length=2000)
+    body: MultiLine = Field(default="", max_length=200_000)
     tags: list[Line] = Field(default_factory=list, max_length=20)
     authors: list[Line] = Field(default_factory=list, max_length=20)
     cover_image_url: str | None = Field(default=None, max_length=2048, pattern=HTTP_URL)
@@ -55,8 +54,8 @@ class ArticlePatch(_Editable):
     title: str | None = Field(default=None, min_length=1, max_length=300, pattern=ONE_LINE)
     slug: str | None = Field(default=None, min_length=1, max_length=96, pattern=SLUG)
     section: str | None = Field(default=None, json_schema_extra={"enum": list(SECTIONS_BY_SLUG)})
-    lead: str | None = Field(default=None, max_length=2000)
-    body: str | None = Field(default=None, max_length=200_000)
+    lead: MultiLine | None = Field(default=None, max_length=2000)
+    body: MultiLine | None = Field(default=None, max_length=200_000)
     tags: list[Line] | None = Field(default=None, max_length=20)
     authors: list[Line] | None = Field(default=None, max_length=20)
     # "" removes the cover image.
@@ -85,7 +84,7 @@ class ScheduleRequest(BaseModel):
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    body: str = Field(max_length=200_000)
+    body: MultiLine = Field(max_length=200_000)
 
 
 class PreviewOut(BaseModel):
@@ -226,7 +225,7 @@ class LatestQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=20, ge=1, le=50)
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_=-]*$")
     section: str | None = Field(default=None, max_length=96, pattern=SLUG)
     tag: str | None = Field(default=None, max_length=96, pattern=SLUG)
 
@@ -240,7 +239,7 @@ class OtherQuery(BaseModel):
 class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    q: str = Field(min_length=1, max_length=200)
+    q: str = Field(min_length=1, max_length=200, pattern=ONE_LINE)
     limit: int = Field(default=20, ge=1, le=50)
 
 
@@ -256,6 +255,8 @@ class ViewBeacon(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    path: str = Field(min_length=1, max_length=2048, pattern=r"^/[^\x00-\x1f\x7f]*$")
-    article_id: str | None = Field(default=None, max_length=64)
-    referrer: str | None = Field(default=None, max_length=2048)
+    path: str = Field(min_length=1, max_length=2048, pattern=r"^/[^\x00-\x1f\x7f-\x9f]*$")
+    # Counted as the article's view only if it names a live article (else: a view of the
+    # path); an id is never taken as given.
+    article_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    referrer: str | None = Field(default=None, max_length=2048, pattern=ONE_LINE)

@@ -221,6 +221,10 @@ class ArticleReader:
                 self._bodies.popitem(last=False)
         return out
 
+    def is_live(self, article_id: str | None) -> bool:
+        """Whether `article_id` names a published article (beacons count only those)."""
+        return article_id is not None and article_id in self._entries
+
     async def other_news(self, article: ArticleOut, *, limit: int = 5) -> list[ArticleSummary]:
         found: list[ArticleSummary] = []
         for entry in self._sorted():

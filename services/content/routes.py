@@ -5,6 +5,7 @@ from functools import partial
 from aiohttp import web
 
 from services.content import editor_views, views
+from services.content.deliveries import DeliveryCounts
 from services.content.models import (
     ArticleDraft,
     ArticleList,
@@ -140,6 +141,13 @@ def add_api_routes(app: web.Application) -> ApiSpec:
         editor_views.article_history,
         "Who changed the article, and when",
         responses={200: AuditList},
+    )
+    edit(
+        "GET",
+        "/api/editor/articles/{article_id}/deliveries",
+        editor_views.article_deliveries,
+        "How the article's emails went, by state (asked of the notifier)",
+        responses={200: DeliveryCounts, 503: "The notifier did not answer"},
     )
     edit(
         "POST",

@@ -1,5 +1,6 @@
 """Public HTTP handlers: the read API (served through the response cache) and the beacon."""
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -7,7 +8,7 @@ from aiohttp import web
 
 from services.content.agents import classify
 from services.content.beacons import page_view
-from services.content.keys import BATCHER, READER, RESPONSES, SETTINGS, VISITORS
+from services.content.keys import BATCHER, BEACON_LIMITS, READER, RESPONSES, SETTINGS, VISITORS
 from services.content.models import (
     ArticleList,
     LatestQuery,
@@ -20,8 +21,13 @@ from services.content.models import (
 from services.content.reader import Redirect
 from services.content.visitors import client_ip
 from shared.bus import PublishFailed
-from shared.errors import NotFound, Unavailable
+from shared.errors import NotFound, TooManyRequests, Unavailable
 from shared.http import read_model, read_query
+
+# A beacon is a path, an article id and a referrer: a few hundred bytes, 8 KB at the most.
+MAX_BEACON_BYTES = 8 * 1024
+# A host name as the counter may keep it: letters, digits, '-', '.', or an IPv6 literal.
+HOST = re.compile(r"[a-z0-9.:_-]{1,253}")
 
 
 async def list_articles(request: web.Request) -> web.Response:
@@ -90,20 +96,25 @@ async def search_articles(request: web.Request) -> web.Response:
 
 async def record_view(request: web.Request) -> web.Response:
     """Answer only after the broker confirmed the view, so an accepted view is never lost."""
-    # sendBeacon posts text/plain, so the body is read as JSON whatever its declared type.
-    beacon = await read_model(request, ViewBeacon, require_json_type=False)
     app = request.app
+    # The address is only an input of the limits and the salted hash: never stored or queued.
+    address = client_ip(request, app[SETTINGS].trusted_proxies)
     user_agent = request.headers.get("User-Agent", "")
+    counted_agent = app[BEACON_LIMITS].admit(address, user_agent)
+    if counted_agent is None:
+        raise TooManyRequests("too many page views from this address; try again in a minute")
+    # sendBeacon posts text/plain, so the body is read as JSON whatever its declared type.
+    beacon = await read_model(
+        request, ViewBeacon, require_json_type=False, max_bytes=MAX_BEACON_BYTES
+    )
     agent = classify(user_agent)
     now = datetime.now(UTC)
-    # The address is only an input of the salted hash: it is never stored nor queued.
-    visitor = await app[VISITORS].visitor(
-        client_ip(request, app[SETTINGS].trusted_proxies), user_agent, now
-    )
+    visitor = await app[VISITORS].visitor(address, counted_agent, now)
     view = page_view(
         visitor=visitor,
         path=beacon.path,
-        article_id=beacon.article_id,
+        # Only an article content has live counts as one: a made-up id is a view of the path.
+        article_id=beacon.article_id if app[READER].is_live(beacon.article_id) else None,
         referrer_host=referrer_host(beacon.referrer),
         is_bot=agent.is_bot,
         agent_family=agent.family,
@@ -119,6 +130,7 @@ async def record_view(request: web.Request) -> web.Response:
 def referrer_host(referrer: str | None) -> str | None:
     """Only the host of the referrer is kept; a malformed one is dropped, not an error."""
     try:
-        return urlsplit(referrer).hostname if referrer else None
+        host = urlsplit(referrer).hostname if referrer else None
     except ValueError:
         return None
+    return host if host is not None and HOST.fullmatch(host) else None

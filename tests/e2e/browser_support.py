@@ -68,7 +68,11 @@ def portal_processes_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "SMTP_PORT": str(SMTP_PORT),
             "TRUST_FORWARDED_FOR": "true",
         },
-        "content": {"EDITOR_TOKEN": EDITOR_TOKEN, "TRUSTED_PROXIES": '["127.0.0.1/32"]'},
+        "content": {
+            "EDITOR_TOKEN": EDITOR_TOKEN,
+            "TRUSTED_PROXIES": '["127.0.0.1/32"]',
+            "NOTIFIER_URL": f"http://127.0.0.1:{ports['notifier']}",
+        },
     }
     common = {"PUBLIC_URL": url, "ADMIN_TOKEN": ADMIN_TOKEN}
     processes = start_system("browser", run, ports, logs, specific, common)

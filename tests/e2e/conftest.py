@@ -18,6 +18,7 @@ from tests.processes import free_port, start_service, stop_all, wait_ready
 from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT
 
 EDITOR_TOKEN = "e2e-editor-token-0123456789"
+ADMIN_TOKEN = "e2e-admin-token-0123456789"
 SERVICES = ("counter", "notifier", "content")
 
 
@@ -80,8 +81,14 @@ def system_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syste
             "SIGNING_KEY": "e2e-signing-key-0123456789abcdef0123",
             "SMTP_HOST": SMTP_HOST,
             "SMTP_PORT": str(SMTP_PORT),
+            "ADMIN_TOKEN": ADMIN_TOKEN,
         },
-        "content": {"EDITOR_TOKEN": EDITOR_TOKEN},
+        "content": {
+            "EDITOR_TOKEN": EDITOR_TOKEN,
+            # The editor page's delivery counts are asked of the notifier with its token.
+            "NOTIFIER_URL": urls["notifier"],
+            "ADMIN_TOKEN": ADMIN_TOKEN,
+        },
     }
     for name, extra in specific.items():
         extra["PUBLIC_URL"] = urls[name]
