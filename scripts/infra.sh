@@ -13,11 +13,17 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/local/go/bin"
 export DEBIAN_FRONTEND=noninteractive
 
 AMQP_PORT=5672; MGMT_PORT=15672          # Debian's defaults; not overridable here
+# Every listener of the local RabbitMQ on loopback: AMQP, the management UI, Erlang
+# distribution (25672) and epmd (4369). The node is named after localhost, so the CLI tools
+# find it on loopback whatever the machine's host name resolves to.
+export RABBITMQ_NODENAME=rabbit@localhost
+export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1} -rabbitmq_management tcp_config [{ip,"127.0.0.1"},{port,15672}]'
 MONGO_PORT="${FERRETDB_PORT:-27017}"
 SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"; HTTP_PORT="${MAILPIT_HTTP_PORT:-8025}"
 MAILPIT_VERSION=v1.33.1
 DEADLINE="${INFRA_DEADLINE:-90}"         # seconds to wait for a port
-RABBIT_LOG="/var/log/rabbitmq/rabbit@$(hostname -s).log"
+RABBIT_LOG="/var/log/rabbitmq/$RABBITMQ_NODENAME.log"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -123,6 +129,7 @@ rabbitmq_up() {
     say "rabbitmq: node is up, starting its app"; rabbitmqctl -q start_app
     wait_port "$AMQP_PORT" rabbitmq "$RABBIT_LOG"; return
   fi
+  epmd_on_loopback
   # The management plugin makes every stop_app ~5 s slower, so it is opt-in.
   local plugins=""; [[ "${INFRA_RABBITMQ_MANAGEMENT:-0}" == 1 ]] && plugins=rabbitmq_management
   rabbitmq-plugins -q --offline set $plugins >/dev/null
@@ -133,6 +140,16 @@ rabbitmq_up() {
   listener_pid "$AMQP_PORT" >"$RUN/rabbitmq.ours"  # the beam.smp pid, so 'down' can wait for it
   rabbitmqctl -q list_feature_flags name state | grep -q '^quorum_queue[[:space:]]*enabled' ||
     die "rabbitmq: feature flag quorum_queue is not enabled (see $RABBIT_LOG)"
+}
+epmd_on_loopback() {  # an epmd left listening on every interface is restarted, if idle
+  local listening_on
+  listening_on=$(ss -Hltn 'sport = :4369' 2>/dev/null | awk '{print $4}' | sort -u | tr '\n' ' ')
+  [[ -z "$listening_on" || "$listening_on" == "127.0.0.1:4369 " ]] && return
+  if epmd -names 2>/dev/null | grep -q '^name '; then
+    say "rabbitmq: warning, epmd listens on $listening_on and serves other Erlang nodes; left alone"
+  else
+    say "rabbitmq: restarting the idle epmd (on $listening_on) on loopback"; epmd -kill >/dev/null
+  fi
 }
 rabbitmq_stop_app() {
   rabbit_ours || say "rabbitmq: warning, this node was not started by infra.sh"
@@ -146,6 +163,7 @@ rabbitmq_down() {
     ((SECONDS < end)) || die "rabbitmq: node pid $pid did not exit"; sleep 0.2
   done
   wait_closed "$AMQP_PORT" rabbitmq; rm -f "$RUN/rabbitmq.ours"
+  epmd -kill >/dev/null 2>&1 || true  # the epmd our node started; refuses if others use it
 }
 
 # ---- commands ----

@@ -23,15 +23,8 @@ running() {  # name -> pid of our live process
   kill -0 "$pid" 2>/dev/null && grep -qF "$marker" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
 
-token() { python3 -c "import secrets; print(secrets.token_hex($1))"; }
-
 secrets() {  # random development secrets, made once per checkout and never committed
-  if [[ ! -f "$SECRETS" ]]; then
-    umask 077
-    printf 'EDITOR_TOKEN=%s\nSIGNING_KEY=%s\n' "$(token 24)" "$(token 32)" >"$SECRETS"
-  fi
-  # The counter's and notifier's admin API token (added later than the others).
-  grep -q '^ADMIN_TOKEN=' "$SECRETS" || printf 'ADMIN_TOKEN=%s\n' "$(token 24)" >>"$SECRETS"
+  bash "$ROOT/scripts/make-env.sh" "$SECRETS" >/dev/null
   set -a; source "$SECRETS"; set +a
 }
 
@@ -68,7 +61,8 @@ up() {
   for name in "${SERVICES[@]}"; do
     if running "$name" >/dev/null; then say "$name: already running"; continue; fi
     say "$name: starting on :${PORT[$name]} (log .local/log/$name.log)"
-    PUBLIC_URL="$PORTAL" HTTP_PORT="${PORT[$name]}" \
+    # NOTIFIER_URL: content asks the notifier for the editor page's delivery counts.
+    PUBLIC_URL="$PORTAL" HTTP_PORT="${PORT[$name]}" NOTIFIER_URL="http://127.0.0.1:${PORT[notifier]}" \
       setsid nohup "$ROOT/.venv/bin/python" -m "services.$name" >>"$LOG/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid"
   done

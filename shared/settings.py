@@ -1,11 +1,47 @@
 """Settings base: every service reads one typed settings object from the environment at start."""
 
 import sys
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AmqpDsn, Field, MongoDsn, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    AmqpDsn,
+    Field,
+    MongoDsn,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Secrets that were once published as defaults (earlier compose files): whoever read them
+# could sign or authenticate with them, so they are refused whatever their length.
+PUBLISHED_SECRETS = frozenset(
+    {
+        "dev-editor-token-change-me",
+        "dev-admin-token-change-me",
+        "dev-signing-key-change-me-0123456789abcdef",
+    }
+)
+MIN_DISTINCT_CHARACTERS = 8
+
+
+def _unguessable(secret: SecretStr) -> SecretStr:
+    value = secret.get_secret_value()
+    if (
+        value in PUBLISHED_SECRETS
+        or "change-me" in value.lower()
+        or len(set(value)) < MIN_DISTINCT_CHARACTERS
+    ):
+        raise ValueError(
+            "a published or guessable value; 'bash scripts/make-env.sh' writes random ones"
+        )
+    return secret
+
+
+# A token or key that signs or authenticates something: never a published or trivial value.
+Secret = Annotated[SecretStr, AfterValidator(_unguessable)]
 
 
 class ServiceSettings(BaseSettings):

@@ -167,14 +167,41 @@ def test_no_top_level_version(compose: dict[str, Any]) -> None:
     assert "version" not in compose, "the Compose Specification dropped `version:`"
 
 
-def test_every_variable_has_a_default(compose: dict[str, Any]) -> None:
-    interpolate_all(compose, {})
+# What `bash scripts/make-env.sh` writes; the only variables without a default.
+SECRETS = {
+    "EDITOR_TOKEN": "f1c0e2d9a8b7c6d5e4f3a2b1c0d9e8f7",
+    "ADMIN_TOKEN": "0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+    "SIGNING_KEY": "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b5e4d3c2b1a0f9e8d",
+}
 
 
-def test_host_environment_overrides_the_dev_secrets(services: dict[str, Any]) -> None:
-    env = {"EDITOR_TOKEN": "t" * 20, "SIGNING_KEY": "k" * 40}
-    assert environment_of(services["content"], env)["EDITOR_TOKEN"] == "t" * 20
-    assert environment_of(services["notifier"], env)["SIGNING_KEY"] == "k" * 40
+def test_every_variable_but_the_secrets_has_a_default(compose: dict[str, Any]) -> None:
+    interpolate_all(compose, SECRETS)
+
+
+@pytest.mark.parametrize("secret", sorted(SECRETS))
+def test_up_refuses_to_start_without_each_secret_and_says_how_to_make_them(
+    compose: dict[str, Any], secret: str
+) -> None:
+    env = {name: value for name, value in SECRETS.items() if name != secret}
+    with pytest.raises(InterpolationError, match=f"{secret}.*scripts/make-env.sh"):
+        interpolate_all(compose, env)
+    with pytest.raises(InterpolationError, match=secret):  # set but empty is unset too
+        interpolate_all(compose, {**env, secret: ""})
+
+
+def test_no_secret_has_a_published_default() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    for secret in SECRETS:
+        uses = re.findall(r"\$\{" + secret + r"([^}]*)\}", text)
+        assert uses, f"{secret} is not used"
+        assert all(use.startswith(":?") for use in uses), f"{secret} has a default: {uses}"
+
+
+def test_host_environment_sets_the_secrets(services: dict[str, Any]) -> None:
+    assert environment_of(services["content"], SECRETS)["EDITOR_TOKEN"] == SECRETS["EDITOR_TOKEN"]
+    notifier = environment_of(services["notifier"], SECRETS)
+    assert notifier["SIGNING_KEY"] == SECRETS["SIGNING_KEY"]
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))
@@ -182,7 +209,7 @@ def test_environment_builds_the_service_settings(
     name: str, services: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings_class = APP_SERVICES[name]
-    env = environment_of(services[name], {})
+    env = environment_of(services[name], SECRETS)
     # Nothing from the test runner's environment may leak into the settings.
     fields = {field.upper() for field in settings_class.model_fields}
     for key in list(os.environ):
@@ -382,10 +409,10 @@ def test_content_trusts_only_the_gateway_for_forwarded_addresses(
     services: dict[str, Any],
 ) -> None:
     address = interpolate(services["gateway"]["networks"]["default"]["ipv4_address"], {})
-    trusted = json.loads(environment_of(services["content"], {})["TRUSTED_PROXIES"])
+    trusted = json.loads(environment_of(services["content"], SECRETS)["TRUSTED_PROXIES"])
     assert trusted == [f"{address}/32"]
 
 
 def test_links_in_emails_and_events_point_at_the_gateway(services: dict[str, Any]) -> None:
     for name in ("content", "notifier"):
-        assert environment_of(services[name], {})["PUBLIC_URL"] == "http://localhost:8080"
+        assert environment_of(services[name], SECRETS)["PUBLIC_URL"] == "http://localhost:8080"

@@ -48,7 +48,27 @@ def test_short_signing_key_is_refused(
 
 
 def test_defaults_fit_a_local_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EDITOR_TOKEN", "x" * 16)
+    monkeypatch.setenv("EDITOR_TOKEN", "3f9a0c7e1b5d2864")
     settings = load_settings(ContentSettings)
     assert settings.http_port == 8081
     assert settings.zone.key == "Asia/Ho_Chi_Minh"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("EDITOR_TOKEN", "dev-editor-token-change-me"),  # the old compose default
+        ("EDITOR_TOKEN", "x" * 40),
+        ("ADMIN_TOKEN", "dev-admin-token-change-me"),
+        ("ADMIN_TOKEN", "my-admin-token-please-change-me"),
+    ],
+)
+def test_a_published_or_guessable_secret_stops_the_service(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EDITOR_TOKEN", "3f9a0c7e1b5d2864")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit):
+        load_settings(ContentSettings)
+    error = capsys.readouterr().err
+    assert variable in error and "scripts/make-env.sh" in error
