@@ -1,12 +1,16 @@
 """Notifier test helpers: an in-process SMTP server that can fail on purpose, notifier
-processes on their own exchange and database, and subscribers written straight to the DB."""
+processes on their own exchange and database, subscribers written straight to the DB, the
+database commands a request handler sends, and links' tokens of the first format."""
 
 import asyncio
+import base64
 import hashlib
+import hmac
 import os
 import socket
+import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -14,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from pymongo import monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.db import Document
@@ -233,3 +239,119 @@ async def delete_notifier_topology(exchange: str) -> None:
     for name in (exchange, f"{exchange}.dead"):
         await channel.exchange_delete(name)
     await connection.close()
+
+
+async def dead_letters(
+    connection: aio_pika.abc.AbstractConnection, queue: str
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Take (and ack) every message parked in a dead-letter queue."""
+    channel = await connection.channel()
+    parked = await channel.get_queue(queue)
+    found = []
+    while (message := await parked.get(fail=False)) is not None:
+        await message.ack()
+        found.append(message)
+    await channel.close()
+    return found
+
+
+def legacy_token(
+    key: bytes, purpose: str, email: str, ttl_seconds: int | None, now: float | None = None
+) -> str:
+    """A token of the first format, as emails sent before the opaque tokens carry it:
+    base64url("purpose\\naddress\\nexpiry") "." base64url(HMAC-SHA256)."""
+    expires = 0 if ttl_seconds is None else int((now or time.time()) + ttl_seconds)
+    payload = f"{purpose}\n{email}\n{expires}".encode()
+    mac = hmac.new(key, payload, hashlib.sha256).digest()
+    return f"{_b64(payload)}.{_b64(mac)}"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One database command: what it was, on which collection, and what it answered."""
+
+    name: str
+    collection: str
+    reply: dict[str, Any]
+    in_handler: bool
+
+
+class CommandLog(monitoring.CommandListener):
+    """The commands sent to the watched databases, each marked if a request handler (and
+    not a task it started, such as the work after the answer) sent it.
+
+    PyMongo's listeners are process-wide and cannot be removed, so there is one, registered
+    on first use; it records only while a test watches a database.
+    """
+
+    def __init__(self) -> None:
+        self.watched: set[str] = set()
+        self.commands: list[Command] = []
+        self._handlers: set[asyncio.Task[Any]] = set()
+        self._started: dict[int, tuple[str, str, bool]] = {}
+
+    def watch(self, app: web.Application, database: str) -> None:
+        """Record `database`'s commands, and mark those sent by `app`'s request handlers
+        (call before the app starts: its middlewares freeze then)."""
+        self.watched.add(database)
+        handlers = self._handlers
+
+        @web.middleware
+        async def mark(request: web.Request, handler: Callable[..., Awaitable[Any]]) -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            handlers.add(task)
+            try:
+                return await handler(request)
+            finally:
+                handlers.discard(task)
+
+        app.middlewares.append(mark)
+
+    def stop(self, database: str) -> None:
+        self.watched.discard(database)
+        self.commands.clear()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name in self.watched:
+            collection = event.command.get(event.command_name)
+            in_handler = asyncio.current_task() in self._handlers
+            self._started[event.request_id] = (event.command_name, str(collection), in_handler)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        self._finished(event.request_id, dict(event.reply))
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self._finished(event.request_id, {"failed": str(event.failure)})
+
+    def _finished(self, request_id: int, reply: dict[str, Any]) -> None:
+        started = self._started.pop(request_id, None)
+        if started is not None:
+            name, collection, in_handler = started
+            self.commands.append(Command(name, collection, _outcome(reply), in_handler))
+
+    def in_handlers(self) -> list[Command]:
+        return [command for command in self.commands if command.in_handler]
+
+
+def _outcome(reply: dict[str, Any]) -> dict[str, Any]:
+    """What a reply says happened, without its timestamps or the documents' contents."""
+    outcome = {k: v for k, v in reply.items() if k not in ("$clusterTime", "operationTime")}
+    if "cursor" in outcome:
+        outcome["cursor"] = len(outcome["cursor"].get("firstBatch", []))
+    return outcome
+
+
+_COMMAND_LOG: list[CommandLog] = []
+
+
+def command_log() -> CommandLog:
+    """The process's one command listener; register it before the client to watch is made."""
+    if not _COMMAND_LOG:
+        _COMMAND_LOG.append(CommandLog())
+        monitoring.register(_COMMAND_LOG[0])
+    return _COMMAND_LOG[0]

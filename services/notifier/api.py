@@ -42,10 +42,10 @@ def add_routes(app: web.Application) -> None:
         responses={202: Answer, 429: "Rate limited"},
     )
     subscribers(
-        "GET",
+        "POST",
         "/api/subscribers/confirm",
         views.confirm,
-        "Confirm a sign-up",
+        "Confirm a sign-up (POST only: link scanners GET every link)",
         query=TokenQuery,
         responses={200: Answer},
     )
@@ -87,7 +87,21 @@ def add_routes(app: web.Application) -> None:
         "GET",
         "/subscriptions/confirm",
         pages.confirm_page,
-        "Confirmation link",
+        "Confirmation link: a page whose button confirms (a GET changes nothing)",
+        responses={200: HTML},
+    )
+    page(
+        "POST",
+        "/subscriptions/confirm",
+        pages.confirm_form,
+        "Confirm: the page's button",
+        responses={200: HTML},
+    )
+    page(
+        "GET",
+        "/api/subscribers/confirm",
+        pages.confirm_page,
+        "Older confirmation link, still in mailboxes: the same button page",
         responses={200: HTML},
     )
     page(
@@ -128,13 +142,11 @@ def add_routes(app: web.Application) -> None:
     # The spine's links, still in mailboxes.
     app.router.add_get("/api/subscribers/unsubscribe", pages.unsubscribe_page)
 
-    spec.route(
-        app,
+    admin_only(
         "GET",
         "/api/deliveries/{article_id}",
-        views.delivery_status,
-        "Delivery counts of an article, by state",
-        tag="deliveries",
+        admin.delivery_status,
+        "Delivery counts of an article, by state (editors see them through content)",
         responses={200: DeliveryStatus},
     )
     admin_only(

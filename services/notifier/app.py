@@ -1,7 +1,7 @@
 """The notifier app factory: the fan-out and delivery consumers, and the HTTP API."""
 
-import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -12,13 +12,13 @@ from services.notifier.deliveries import DeliveryStore
 from services.notifier.fanout import FanOut
 from services.notifier.keys import (
     COMPOSER,
-    CONFIRMATION_LOCK,
     DELIVERIES,
     FANOUT,
     LIMITS,
     SENDER,
     SETTINGS,
     SIDE_TASKS,
+    SIGNUPS,
     STATUS_CACHE,
     SUBSCRIBERS,
     SUPPRESSIONS,
@@ -26,10 +26,12 @@ from services.notifier.keys import (
 from services.notifier.models import DeliveryJob
 from services.notifier.ratelimit import SignupLimits
 from services.notifier.sending import Deliverer
+from services.notifier.signup_store import ConfirmationMails, SignupInbox
+from services.notifier.signups import Signups
 from services.notifier.smtp import Sender
 from services.notifier.store import Blocklist, SubscriberStore, SuppressionStore
 from services.notifier.ttlcache import TtlCache
-from shared.background import TaskSet
+from shared.background import Supervisor, TaskSet
 from shared.events import ArticlePublished
 from shared.http import ReadinessCheck, add_ops_routes, make_app
 from shared.lifecycle import connections
@@ -38,13 +40,9 @@ from shared.lifecycle import connections
 def create_app(settings: NotifierSettings) -> web.Application:
     app = make_app()
     app[SETTINGS] = settings
-    app[LIMITS] = SignupLimits(
-        settings.signups_per_ip_per_hour,
-        settings.signups_per_address_per_hour,
-        settings.trust_forwarded_for,
-    )
+    app[LIMITS] = SignupLimits(settings.signups_per_ip_per_hour, settings.trust_forwarded_for)
     app[STATUS_CACHE] = TtlCache()
-    app[CONFIRMATION_LOCK] = asyncio.Lock()
+    supervisor = Supervisor()
     checks: dict[str, ReadinessCheck] = {}
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -68,6 +66,15 @@ def create_app(settings: NotifierSettings) -> web.Application:
                 deliveries,
             )
             app[COMPOSER], app[SENDER], app[FANOUT] = composer, sender, fanout
+            mails = ConfirmationMails(
+                db,
+                timedelta(minutes=settings.confirmation_interval_minutes),
+                settings.confirmations_per_address_per_day,
+                settings.zone,
+            )
+            app[SIGNUPS] = Signups(
+                settings, SignupInbox(db), mails, subscribers, suppressions, composer, sender
+            )
             app[SIDE_TASKS] = TaskSet()
             checks["smtp"] = sender.check
             await bus.consume("notifier", {ArticlePublished: fanout.handle}, prefetch=1)
@@ -75,7 +82,11 @@ def create_app(settings: NotifierSettings) -> web.Application:
             await bus.consume(
                 "notifier.deliveries", {DeliveryJob: deliverer.handle}, prefetch=settings.prefetch
             )
+            # Sign-ups that no replica finished (one died after answering) are taken over.
+            supervisor.start("signup-sweep", app[SIGNUPS].run())
+            checks["tasks"] = supervisor.check
             yield
+            await supervisor.stop()
             await app[SIDE_TASKS].wait()
         await sender.close()
 

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, SecretStr, model_validator
 
-from shared.settings import ServiceSettings
+from shared.settings import Secret, ServiceSettings
 
 
 class NotifierSettings(ServiceSettings):
@@ -19,11 +19,11 @@ class NotifierSettings(ServiceSettings):
     mail_from: str = "Cổng thông tin điện tử <tin-moi@portal.example>"
     # Where a subscriber's browser reaches the notifier: links in emails are built on it.
     public_url: HttpUrl = HttpUrl("http://127.0.0.1:8083")
-    # Signs confirmation, unsubscribe and preferences links; rotating it invalidates them.
-    signing_key: SecretStr = Field(min_length=32)
+    # Seals confirmation, unsubscribe and preferences links; rotating it invalidates them.
+    signing_key: Secret = Field(min_length=32)
     confirm_ttl_hours: int = Field(default=48, ge=1)
     # Bearer token of the admin API; without it the admin API refuses every request.
-    admin_token: SecretStr | None = Field(default=None, min_length=16)
+    admin_token: Secret | None = Field(default=None, min_length=16)
     prefetch: int = Field(default=4, ge=1, le=100)
 
     # Sending, per replica: messages per second (0 = unlimited) and SMTP connections.
@@ -38,16 +38,23 @@ class NotifierSettings(ServiceSettings):
     # After this many transient failures in a row, the replica stops sending for a while.
     pause_after_failures: int = Field(default=10, ge=1)
     pause_seconds: float = Field(default=30.0, gt=0)
-    # A claimed attempt with no recorded outcome after this long belongs to a dead replica.
-    # Must exceed the longest send (SMTP timeout) by a margin.
+    # A claimed attempt (of a delivery, or of processing a sign-up) with no recorded outcome
+    # after this long belongs to a dead replica. Must exceed the longest send (SMTP timeout).
     claim_lease_seconds: float = Field(default=120.0, gt=0)
     # Outcomes of sends finishing within this many ms are stored in one insert. Longer
     # means fewer database round trips, and more sends whose record a crash could lose.
     record_linger_ms: float = Field(default=0.0, ge=0, le=1000)
 
-    # Abuse limits on sign-up, per replica.
+    # Abuse limit on sign-up, per replica: one network flooding the form gets 429. There is
+    # no such limit per address: others could use it to lock the address's owner out.
     signups_per_ip_per_hour: int = Field(default=20, ge=1)
-    signups_per_address_per_hour: int = Field(default=5, ge=1)
+    # What stops mail-bombing an address instead, across replicas and silently (the same
+    # 202): confirmation emails at most this often (0 = no spacing) and this many a day.
+    confirmation_interval_minutes: int = Field(default=10, ge=0)
+    confirmations_per_address_per_day: int = Field(default=5, ge=1, le=50)
+    # How often each replica looks for sign-ups that no replica finished (one that died
+    # after answering), besides once at start.
+    signup_sweep_seconds: float = Field(default=60.0, gt=0)
     # Behind the gateway, the client is the last X-Forwarded-For hop (the gateway's own).
     trust_forwarded_for: bool = False
 

@@ -12,7 +12,7 @@ import structlog
 
 from services.notifier.config import NotifierSettings
 from services.notifier.deliveries import DeliveryStore
-from services.notifier.models import DeliveryJob
+from services.notifier.models import DeliveryJob, is_plausible_address
 from services.notifier.store import SubscriberStore, SuppressionStore
 from shared.bus import Bus, PublishFailed, RetryLater
 from shared.events import ArticlePublished, Envelope, new_envelope
@@ -43,7 +43,12 @@ class FanOut:
         article = event.data
         await self._deliveries.save_article(article)
         excluded = await self._suppressions.emails()
-        recipients = await self._subscribers.recipients(article.section_slug, excluded)
+        found = await self._subscribers.recipients(article.section_slug, excluded)
+        # A record that is not a plausible address (written around the API) would make every
+        # job of its chunk unreadable, and so stop the others' mail: it is left out instead.
+        recipients = [(email, language) for email, language in found if is_plausible_address(email)]
+        if len(recipients) < len(found):
+            log.warning("fanout.implausible_addresses_left_out", count=len(found) - len(recipients))
         languages = {email: language for email, language in recipients if language != "vi"}
         emails = [email for email, _ in recipients]
         jobs = await self.enqueue(

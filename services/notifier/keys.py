@@ -1,7 +1,5 @@
 """Typed keys for what the notifier app keeps in its state."""
 
-import asyncio
-
 from aiohttp import web
 
 from services.notifier.compose import Composer
@@ -10,6 +8,7 @@ from services.notifier.deliveries import DeliveryStore
 from services.notifier.fanout import FanOut
 from services.notifier.models import DeliveryStatus
 from services.notifier.ratelimit import SignupLimits
+from services.notifier.signups import Signups
 from services.notifier.smtp import Sender
 from services.notifier.store import SubscriberStore, SuppressionStore
 from services.notifier.ttlcache import TtlCache
@@ -24,5 +23,5 @@ SENDER = web.AppKey("sender", Sender)
 FANOUT = web.AppKey("fanout", FanOut)
 LIMITS = web.AppKey("limits", SignupLimits)
 SIDE_TASKS = web.AppKey("side_tasks", TaskSet)
-CONFIRMATION_LOCK = web.AppKey("confirmation_lock", asyncio.Lock)
+SIGNUPS = web.AppKey("signups", Signups)
 STATUS_CACHE = web.AppKey("status_cache", TtlCache[DeliveryStatus])

@@ -1,9 +1,9 @@
-"""Signed links for one subscriber: confirm (expires), unsubscribe and preferences (do not)."""
+"""A subscriber's links, with opaque tokens: confirm expires, unsubscribe and preferences not."""
 
 from urllib.parse import quote
 
 from services.notifier.config import NotifierSettings
-from services.notifier.tokens import sign
+from services.notifier.tokens import Purpose, sign
 
 
 class Links:
@@ -26,6 +26,6 @@ class Links:
         # The preferences token: whoever may change the preferences may come back.
         return self._link("preferences", email, None, page="resubscribe")
 
-    def _link(self, purpose: str, email: str, ttl: int | None, page: str | None = None) -> str:
+    def _link(self, purpose: Purpose, email: str, ttl: int | None, page: str | None = None) -> str:
         token = sign(self._key, purpose, email, ttl)
         return f"{self._base}/subscriptions/{page or purpose}?token={quote(token)}"

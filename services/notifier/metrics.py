@@ -12,3 +12,8 @@ SMTP_CONSECUTIVE_FAILURES = Gauge(
 )
 SMTP_CONNECTIONS = Counter("notifier_smtp_connections_total", "SMTP connections opened")
 DELIVERIES = Counter("notifier_deliveries_total", "Deliveries ended, by final state", ["state"])
+SIGNUPS = Counter(
+    "notifier_signups_total",
+    "Sign-ups processed, by outcome (mailed, limited, confirmed, suppressed, unsent)",
+    ["outcome"],
+)

@@ -37,8 +37,20 @@ def _page(status: int = 200, **context: Any) -> web.Response:
 
 
 async def confirm_page(request: web.Request) -> web.Response:
-    """The confirmation link. Confirming by GET is the norm for double opt-in links; it is
-    harmless if a scanner does it, since the address's owner asked to subscribe."""
+    """The confirmation link (and its older `/api/subscribers/confirm` form): a button that
+    POSTs back. Mail providers' link scanners GET every link, so a GET that confirmed would
+    let anyone subscribe someone else's address: sign it up, and the scanner confirms."""
+    await token_email(request, "confirm")  # a dead link says so now, not after the click
+    return _page(
+        heading="Xác nhận đăng ký nhận tin",
+        message="Bấm nút dưới đây để xác nhận bạn muốn nhận tin mới qua thư điện tử.",
+        action=f"/subscriptions/confirm?{request.rel_url.raw_query_string}",
+        button="Xác nhận đăng ký",
+    )
+
+
+async def confirm_form(request: web.Request) -> web.Response:
+    """The page's button: confirms a pending sign-up."""
     email = await token_email(request, "confirm")
     subscriber = await request.app[SUBSCRIBERS].confirm(email)
     if subscriber is None:

@@ -6,13 +6,9 @@ import time
 
 from aiohttp import web
 
-from shared.errors import HttpError
+from shared.errors import TooManyRequests
 
 MAX_KEYS = 100_000
-
-
-class TooManyRequests(HttpError):
-    status, code = 429, "too_many_requests"
 
 
 class WindowLimiter:
@@ -34,15 +30,15 @@ class WindowLimiter:
 
 
 class SignupLimits:
-    """Per client address (kept only as a salted hash) and per email address."""
+    """Per client address, kept only as a salted hash. Never per email address: a limit
+    there would let anyone lock an address's owner out by signing it up a few times."""
 
-    def __init__(self, per_ip: int, per_address: int, trust_forwarded_for: bool) -> None:
+    def __init__(self, per_ip: int, trust_forwarded_for: bool) -> None:
         self._by_ip = WindowLimiter(per_ip)
-        self._by_address = WindowLimiter(per_address)
         self._trust_forwarded_for = trust_forwarded_for
         self._salt = os.urandom(16)
 
-    def check(self, request: web.Request, email: str) -> None:
+    def check(self, request: web.Request) -> None:
         client = request.remote or ""
         if self._trust_forwarded_for and "X-Forwarded-For" in request.headers:
             # The last hop is the one our gateway appended; earlier ones the client can forge.
@@ -50,5 +46,3 @@ class SignupLimits:
         client_hash = hashlib.sha256(self._salt + client.encode()).hexdigest()
         if not self._by_ip.hit(client_hash):
             raise TooManyRequests("too many sign-ups from this network; try again later")
-        if not self._by_address.hit(email):
-            raise TooManyRequests("too many sign-ups for this address; try again later")

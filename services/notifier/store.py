@@ -10,42 +10,36 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.notifier.models import PreferencesRequest, SubscribeRequest
-from shared.db import Document
+from services.notifier.models import PreferencesRequest
+from shared.db import Document, insert_or_ignore
 
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed"]
 
 
 class SubscriberStore:
-    """Each subscriber document is written only by its owner's own requests (one at a time
-    in practice), so plain updates are safe on FerretDB."""
+    """Each subscriber document is updated only by its owner's own requests (one at a time
+    in practice), so plain updates are safe on FerretDB; a sign-up only ever inserts one."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.subscribers: AsyncCollection[Document] = db["subscribers"]
         # Addresses that left or paused: small, read by every delivery job to honour a
         # change made after the fan-out picked the recipients.
         self.opt_outs: AsyncCollection[Document] = db["opt_outs"]
-        # When each address was last sent a confirmation. Not on the subscriber: that write
-        # runs after the sign-up's answer, and on FerretDB it could undo a status change
-        # (confirm, unsubscribe) written to the same document at the same moment.
-        self.confirmation_mails: AsyncCollection[Document] = db["confirmation_mails"]
 
-    async def add(self, request: SubscribeRequest) -> Document:
+    async def add(self, email: str, sections: list[str], language: str) -> Document:
         """Add as pending, or return the existing subscriber unchanged: signing up is idempotent
-        and cannot change someone else's preferences."""
-        email = request.email
-        await _upsert(
+        and cannot change someone else's preferences. An insert, never an update: on FerretDB
+        even a no-op upsert of an existing document could undo a concurrent change to it."""
+        await insert_or_ignore(
             self.subscribers,
-            {"_id": email},
             {
-                "$setOnInsert": {
-                    "email": email,
-                    "sections": request.sections,
-                    "language": request.language,
-                    "paused": False,
-                    "status": "pending",
-                    "created_at": datetime.now(UTC),
-                }
+                "_id": email,
+                "email": email,
+                "sections": sections,
+                "language": language,
+                "paused": False,
+                "status": "pending",
+                "created_at": datetime.now(UTC),
             },
         )
         subscriber = await self.subscribers.find_one({"_id": email})
@@ -54,18 +48,6 @@ class SubscriberStore:
 
     async def get(self, email: str) -> Document | None:
         return await self.subscribers.find_one({"_id": email})
-
-    async def confirmation_sent_at(self, email: str) -> datetime | None:
-        mail = await self.confirmation_mails.find_one({"_id": email})
-        return None if mail is None else mail["sent_at"]
-
-    async def mark_confirmation_sent(self, email: str, now: datetime) -> None:
-        try:
-            await self.confirmation_mails.update_one(
-                {"_id": email}, {"$set": {"sent_at": now}}, upsert=True
-            )
-        except DuplicateKeyError:  # another replica's upsert created it first
-            await self.confirmation_mails.update_one({"_id": email}, {"$set": {"sent_at": now}})
 
     async def set_status(self, email: str, status: SubscriberStatus) -> Document | None:
         """Change the status; None if there is no such subscriber."""
@@ -190,13 +172,3 @@ class Blocklist:
                 self._value = (frozenset(suppressed), frozenset(opted_out))
                 self._read_at = time.monotonic()
             return self._value
-
-
-async def _upsert(collection: AsyncCollection[Document], key: Document, update: Document) -> None:
-    """An upsert that tolerates a racing insert of the same `_id`.
-
-    MongoDB retries that race itself; FerretDB raises DuplicateKeyError, and then the
-    document exists, which is all a $setOnInsert upsert wanted.
-    """
-    with contextlib.suppress(DuplicateKeyError):
-        await collection.update_one(key, update, upsert=True)

@@ -1,44 +1,24 @@
-"""Public HTTP handlers: sign up, confirm, unsubscribe (one click), preferences, status."""
-
-import asyncio
-from datetime import UTC, datetime, timedelta
+"""Public HTTP handlers: sign up, confirm, unsubscribe (one click), preferences."""
 
 import structlog
 from aiohttp import web
 
-from services.notifier.keys import (
-    COMPOSER,
-    CONFIRMATION_LOCK,
-    DELIVERIES,
-    LIMITS,
-    SENDER,
-    SETTINGS,
-    SIDE_TASKS,
-    STATUS_CACHE,
-    SUBSCRIBERS,
-    SUPPRESSIONS,
-)
+from services.notifier.keys import LIMITS, SETTINGS, SIDE_TASKS, SIGNUPS, SUBSCRIBERS
 from services.notifier.models import (
     Answer,
-    DeliveryStatus,
     Preferences,
     PreferencesRequest,
     SubscribeRequest,
     TokenQuery,
 )
-from services.notifier.smtp import Permanent, Transient
-from services.notifier.tokens import BadToken, verify
+from services.notifier.tokens import BadToken, Purpose, verify
 from shared.db import Document
 from shared.errors import BadRequest, NotFound
 from shared.http import json_response, read_model, read_query
 
 log = structlog.get_logger(__name__)
 
-# A second sign-up within this interval does not mail again, so the form cannot mail-bomb.
-CONFIRMATION_INTERVAL = timedelta(minutes=10)
-CONFIRMATION_TRIES = 3
-
-# The same answer whether the address is new, pending, confirmed or suppressed.
+# The same answer whether the address is new, pending, confirmed, unsubscribed or suppressed.
 SUBSCRIBE_ANSWER = Answer(
     status="check_your_email",
     message="Nếu địa chỉ hợp lệ, một thư xác nhận sẽ được gửi tới hộp thư của bạn.",
@@ -47,53 +27,18 @@ SUBSCRIBE_ANSWER = Answer(
 
 async def subscribe(request: web.Request) -> web.Response:
     body = await read_model(request, SubscribeRequest)
-    request.app[LIMITS].check(request, body.email)
-    await request.app[SUBSCRIBERS].add(body)
-    # The same work for every address before answering; whether a confirmation is due (and
-    # the slow write that records it) happens after, so timing tells nothing either.
-    request.app[SIDE_TASKS].start(confirm_if_due(request.app, body.email))
+    request.app[LIMITS].check(request)
+    signups = request.app[SIGNUPS]
+    # One insert, the same for every address, then the answer; the subscriber, whether a
+    # confirmation is due and the email come after it, so neither the body nor the timing
+    # says anything about the address.
+    request_id = await signups.receive(body)
+    request.app[SIDE_TASKS].start(signups.process_later(request_id))
     return json_response(SUBSCRIBE_ANSWER, status=202)
 
 
-async def confirm_if_due(app: web.Application, email: str) -> None:
-    """Mail a confirmation unless the address is confirmed, suppressed or mailed recently."""
-    async with app[CONFIRMATION_LOCK]:  # two quick sign-ups on this replica: one email
-        subscriber = await app[SUBSCRIBERS].get(email)
-        if subscriber is None or subscriber["status"] == "confirmed":
-            return
-        if await app[SUPPRESSIONS].contains(email):
-            return
-        now = datetime.now(UTC)
-        last = await app[SUBSCRIBERS].confirmation_sent_at(email)
-        if last is not None and now - last < CONFIRMATION_INTERVAL:
-            return
-        await app[SUBSCRIBERS].mark_confirmation_sent(email, now)
-    await send_confirmation(app, email, str(subscriber.get("language", "vi")))
-
-
-async def send_confirmation(app: web.Application, email: str, language: str) -> None:
-    sender, message = app[SENDER], app[COMPOSER].confirmation(email, language)
-    for attempt in range(1, CONFIRMATION_TRIES + 1):
-        try:
-            async with sender.slot(during_drain=True) as connection:
-                await sender.send(connection, email, message)
-            return
-        except Permanent as error:
-            await app[SUPPRESSIONS].add(email, str(error))
-            log.warning("confirmation.refused", error=str(error))
-            return
-        except Transient as error:
-            log.warning("confirmation.retry", attempt=attempt, error=str(error))
-            await _sleep_backoff(app, attempt)
-    log.error("confirmation.gave_up")
-
-
-async def _sleep_backoff(app: web.Application, attempt: int) -> None:
-    await asyncio.sleep(app[SETTINGS].retry_base_seconds * 2 ** (attempt - 1))
-
-
-async def token_email(request: web.Request, purpose: str) -> str:
-    """The address a signed link was made for; 400 if forged, expired or for another use."""
+async def token_email(request: web.Request, purpose: Purpose) -> str:
+    """The address a link's token was made for; 400 if forged, expired or for another use."""
     query = await read_query(request, TokenQuery)
     key = request.app[SETTINGS].signing_key.get_secret_value().encode()
     try:
@@ -103,6 +48,7 @@ async def token_email(request: web.Request, purpose: str) -> str:
 
 
 async def confirm(request: web.Request) -> web.Response:
+    """POST only: a link scanner's GET must not confirm someone else's sign-up."""
     email = await token_email(request, "confirm")
     subscriber = await request.app[SUBSCRIBERS].confirm(email)
     if subscriber is None:
@@ -152,19 +98,6 @@ def to_preferences(subscriber: Document) -> Preferences:
         paused=bool(subscriber.get("paused")),
         language=subscriber.get("language", "vi"),
     )
-
-
-async def delivery_status(request: web.Request) -> web.Response:
-    """Public: counts only, so the editor's page can show how the sending goes. Counting
-    scans the article's records, so one count per article serves everyone for half a second."""
-    article_id = request.match_info["article_id"]
-    status = await request.app[STATUS_CACHE].get(article_id, lambda: _count(request, article_id))
-    return json_response(status)
-
-
-async def _count(request: web.Request, article_id: str) -> DeliveryStatus:
-    total, counts = await request.app[DELIVERIES].counts(article_id)
-    return DeliveryStatus(article_id=article_id, total=total, deliveries=counts)
 
 
 CONFIRMED = "Đăng ký nhận tin đã được xác nhận."

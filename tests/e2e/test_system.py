@@ -79,7 +79,8 @@ async def test_a_subscriber_gets_each_article_once_even_when_redelivered(
     text = (await mailpit.message(confirmation["ID"]))["Text"]
     confirm_url = re.search(r"http\S+/confirm\?token=\S+", text)
     assert confirm_url, text
-    async with http.get(confirm_url.group(0)) as response:
+    # The link opens a page with a button; its POST confirms (link scanners only GET).
+    async with http.post(confirm_url.group(0)) as response:
         assert response.status == 200
 
     title = f"Đẩy mạnh công tác dân vận {uuid.uuid4().hex[:6]}"
@@ -94,8 +95,15 @@ async def test_a_subscriber_gets_each_article_once_even_when_redelivered(
     # The same article.published delivered again: the delivery record stops a second email.
     await redeliver(http, probe, system.notifier, "article.published")
     assert len(await article_emails()) == 1
-    async with http.get(f"{system.notifier}/api/deliveries/{article['id']}") as response:
+    # Editors see the counts through content; the notifier gives them to its token only.
+    counts_url = f"{system.content}/api/editor/articles/{article['id']}/deliveries"
+    editor = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
+    async with http.get(counts_url, headers=editor) as response:
         assert (await response.json())["deliveries"] == {"sent": 1}
+    async with http.get(counts_url) as response:
+        assert response.status == 401
+    async with http.get(f"{system.notifier}/api/deliveries/{article['id']}") as response:
+        assert response.status in (401, 403)
 
 
 async def test_views_are_counted_once_even_when_redelivered(

@@ -78,6 +78,7 @@ async def test_a_view_with_a_nul_in_its_article_id_is_parked_and_later_views_cou
 
         dead = await channel.declare_queue(f"{exchange}.counter.dead", passive=True)
         parked = await eventually(lambda: dead.get(fail=False), what="the parked message")
+        assert parked is not None
         assert "article_id" in str(parked.headers["x-dead-reason"])
         await parked.ack()
         await channel.close()
@@ -195,7 +196,7 @@ async def test_a_batch_that_fails_every_time_is_narrowed_to_the_document_that_fa
 ) -> None:
     """A failure nobody foresaw (here injected into the fold's arithmetic for one visitor)
     is narrowed down to one inbox document, which is set aside; every other is counted."""
-    fold_views = folder_module.fold_views
+    fold_views = folder_module.fold_views  # type: ignore[attr-defined]
 
     def failing_for_the_poison(batch: list[Any], *args: Any) -> Any:
         if any(view.visitor.startswith("visitor-poison") for view in batch):

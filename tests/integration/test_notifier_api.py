@@ -1,5 +1,6 @@
 """The subscription API end to end: sign-up, confirmation mail through the real SMTP sink
-(Mailpit), confirm, preferences, one-click unsubscribe, and bad input."""
+(Mailpit), confirm by the page's button, preferences, one-click unsubscribe, links of the
+first token format, and bad input."""
 
 import re
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
 from services.notifier.keys import COMPOSER, SUBSCRIBERS
 from services.notifier.tokens import sign
-from tests.notifier_support import SIGNING_KEY, delete_notifier_topology
+from tests.notifier_support import SIGNING_KEY, delete_notifier_topology, legacy_token
 from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT, Mailpit, eventually
 
 pytestmark = pytest.mark.integration
@@ -28,7 +29,6 @@ async def client(exchange: str, db_name: str) -> AsyncIterator[TestClient[Any, A
         smtp_host=SMTP_HOST,
         smtp_port=SMTP_PORT,
         signing_key=SIGNING_KEY,
-        signups_per_address_per_hour=3,
     )
     async with TestClient(TestServer(create_app(settings))) as client:
         yield client
@@ -70,7 +70,12 @@ async def test_double_opt_in_through_the_real_smtp_server(
     assert confirm
     page = await client.get(local(confirm.group(0)))
     assert page.status == 200
-    assert "Đã xác nhận" in await page.text()
+    button = re.search(r'<form method="post" action="([^"]+)">', await page.text())
+    assert button, "the link shows a button"
+    assert await status_of(client, address) == "pending", "opening the link confirms nothing"
+    confirmed = await client.post(button.group(1).replace("&amp;", "&"))
+    assert confirmed.status == 200
+    assert "Đã xác nhận" in await confirmed.text()
     assert await status_of(client, address) == "confirmed"
 
     # The one-click URL of the confirmation's own header: a bare POST, no cookie, no body.
@@ -80,21 +85,77 @@ async def test_double_opt_in_through_the_real_smtp_server(
     assert (await response.json())["status"] == "unsubscribed"
     assert await status_of(client, address) == "unsubscribed"
 
-    # A mail scanner opening the old confirmation link again does not subscribe them again.
-    for path in (
-        local(confirm.group(0)),
-        local(confirm.group(0)).replace("/subscriptions/", "/api/subscribers/"),
+    # The confirmation link opened, or even its button pressed, again does not subscribe
+    # them again.
+    for method, path in (
+        ("GET", local(confirm.group(0))),
+        ("POST", local(confirm.group(0))),
+        ("POST", local(confirm.group(0)).replace("/subscriptions/", "/api/subscribers/")),
     ):
-        again = await client.get(path)
+        again = await client.request(method, path)
         assert again.status == 200
         assert await status_of(client, address) == "unsubscribed"
+
+
+async def test_a_link_scanner_opening_the_confirmation_link_confirms_nothing(
+    client: TestClient[Any, Any], run_id: str
+) -> None:
+    """Finding 1: only a POST (the page's button, or the JSON API) confirms."""
+    address = f"quet-lien-ket-{run_id}@example.vn"
+    await client.app[SUBSCRIBERS].add(address, [], "vi")
+    link = local(client.app[COMPOSER].links.confirm(address))
+    api = link.replace("/subscriptions/", "/api/subscribers/")
+    for path in (link, api):  # the link in today's emails, and the older one
+        page = await client.get(path, headers={"Accept": "text/html"})
+        assert page.status == 200
+        assert page.content_type == "text/html"
+        text = await page.text()
+        assert 'method="post"' in text and "Xác nhận đăng ký" in text
+        assert await status_of(client, address) == "pending"
+
+    answer = await client.post(api)
+    assert answer.status == 200
+    assert await answer.json() == {
+        "status": "confirmed",
+        "message": "Đăng ký nhận tin đã được xác nhận.",
+    }
+    assert await status_of(client, address) == "confirmed"
+
+
+async def test_links_of_the_first_token_format_still_work(
+    client: TestClient[Any, Any], run_id: str
+) -> None:
+    """Finding 4: emails already sent carry readable HMAC tokens; their links keep working."""
+    key = SIGNING_KEY.encode()
+    address = f"thu-cu-{run_id}@example.vn"
+    await client.app[SUBSCRIBERS].add(address, [], "vi")
+
+    confirm = f"/subscriptions/confirm?token={legacy_token(key, 'confirm', address, 3600)}"
+    assert 'method="post"' in await (await client.get(confirm)).text()
+    assert await status_of(client, address) == "pending"
+    assert (await client.post(confirm)).status == 200
+    assert await status_of(client, address) == "confirmed"
+
+    preferences = legacy_token(key, "preferences", address, None, now=1_000_000)
+    saved = await client.put(
+        "/api/subscribers/preferences",
+        params={"token": preferences},
+        json={"sections": ["thong-bao"], "paused": False},
+    )
+    assert saved.status == 200
+    assert (await saved.json())["sections"] == ["thong-bao"]
+
+    unsubscribe = legacy_token(key, "unsubscribe", address, None, now=1_000_000)
+    left = await client.post("/subscriptions/unsubscribe", params={"token": unsubscribe})
+    assert left.status == 200
+    assert await status_of(client, address) == "unsubscribed"
 
 
 async def test_an_existing_address_gets_the_same_answer_as_a_new_one(
     client: TestClient[Any, Any], run_id: str
 ) -> None:
     known = f"da-co-{run_id}@example.vn"
-    await client.post("/api/subscribers", json={"email": known})
+    await client.app[SUBSCRIBERS].add(known, [], "vi")
     await client.app[SUBSCRIBERS].set_status(known, "confirmed")
     for address in (known, f"moi-{run_id}@example.vn"):
         response = await client.post("/api/subscribers", json={"email": address})
@@ -106,7 +167,7 @@ async def test_unsubscribe_link_shows_a_button_and_its_post_unsubscribes(
     client: TestClient[Any, Any], run_id: str
 ) -> None:
     address = f"ba-minh-{run_id}@example.vn"
-    await client.post("/api/subscribers", json={"email": address})
+    await client.app[SUBSCRIBERS].add(address, [], "vi")
     path = local(client.app[COMPOSER].links.unsubscribe(address))
 
     page = await client.get(path)
@@ -127,7 +188,7 @@ async def test_unsubscribe_link_shows_a_button_and_its_post_unsubscribes(
 
 async def test_preferences_by_page_and_by_json(client: TestClient[Any, Any], run_id: str) -> None:
     address = f"tuy-chon-{run_id}@example.vn"
-    await client.post("/api/subscribers", json={"email": address})
+    await client.app[SUBSCRIBERS].add(address, [], "vi")
     await client.app[SUBSCRIBERS].set_status(address, "confirmed")
     link = local(client.app[COMPOSER].links.preferences(address))
 
@@ -160,9 +221,17 @@ async def test_forged_expired_and_misused_tokens_are_refused(
         ("POST", "/subscriptions/unsubscribe", forged, "invalid token"),
         ("POST", "/api/subscribers/unsubscribe", forged, "invalid token"),
         ("GET", "/subscriptions/confirm", expired, "expired token"),
+        ("POST", "/subscriptions/confirm", expired, "expired token"),
         ("GET", "/api/subscribers/confirm", expired, "expired token"),
+        ("POST", "/api/subscribers/confirm", expired, "expired token"),
         ("POST", "/subscriptions/unsubscribe", wrong_use, "invalid token"),
         ("GET", "/subscriptions/preferences", "abc", "malformed token"),
+        (
+            "POST",
+            "/subscriptions/unsubscribe",
+            legacy_token(b"k" * 32, "unsubscribe", "x", None),
+            "invalid token",
+        ),
     ]
     for method, path, token, message in cases:
         response = await client.request(method, path, params={"token": token})
@@ -195,13 +264,39 @@ async def test_bad_sign_ups_get_a_json_4xx(client: TestClient[Any, Any]) -> None
     assert not_json.status == 400
 
 
-async def test_sign_ups_for_one_address_are_rate_limited(
+async def test_control_characters_are_refused_everywhere_with_a_json_422(
     client: TestClient[Any, Any], run_id: str
 ) -> None:
-    address = f"lam-dung-{run_id}@example.vn"
-    statuses = [
-        (await client.post("/api/subscribers", json={"email": address})).status for _ in range(4)
+    """Finding 6: tokens, forms and bodies (the admin routes' in test_notifier_delivery)."""
+    address = f"ky-tu-{run_id}@example.vn"
+    await client.app[SUBSCRIBERS].add(address, [], "vi")
+    token = sign(SIGNING_KEY.encode(), "preferences", address, None)
+    cases: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "/subscriptions/preferences", {"params": {"token": token + "\x00"}}),
+        ("POST", "/subscriptions/unsubscribe", {"params": {"token": "a\x1bb"}}),
+        ("POST", "/api/subscribers/confirm", {"params": {"token": "a\u202eb"}}),
+        (
+            "POST",
+            "/subscriptions/preferences",
+            {"params": {"token": token}, "data": {"sections": "thong\x00-bao"}},
+        ),
+        (
+            "PUT",
+            "/api/subscribers/preferences",
+            {"params": {"token": token}, "json": {"sections": ["thong\u2028bao"]}},
+        ),
+        ("POST", "/api/subscribers", {"json": {"email": "a\x00b@example.vn"}}),
     ]
-    assert statuses == [202, 202, 202, 429]
-    response = await client.post("/api/subscribers", json={"email": address})
-    assert (await response.json())["error"]["code"] == "too_many_requests"
+    for method, path, options in cases:
+        response = await client.request(method, path, **options)
+        assert response.status == 422, (method, path, options)
+        assert (await response.json())["error"]["code"] == "validation_error"
+
+
+async def test_delivery_counts_are_refused_while_no_admin_token_is_set(
+    client: TestClient[Any, Any],
+) -> None:
+    """Finding 5: like every admin route, 403 (disabled) without ADMIN_TOKEN."""
+    response = await client.get("/api/deliveries/any-article")
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "forbidden"

@@ -90,7 +90,7 @@ def article(run_id: str, section_slug: str = "thong-bao") -> ArticlePublished:
 
 
 async def status(client: TestClient[Any, Any], article_id: str) -> dict[str, int]:
-    response = await client.get(f"/api/deliveries/{article_id}")
+    response = await client.get(f"/api/deliveries/{article_id}", headers=ADMIN)
     assert response.status == 200
     counts: dict[str, int] = (await response.json())["deliveries"]
     return counts
@@ -284,3 +284,37 @@ async def test_a_reader_who_left_after_the_fan_out_is_skipped(
 
     await eventually(lambda: _equals(outcomes(), {gone: "skipped", stays: "sent"}), what="ends")
     assert [item.recipient for item in sink.received] == [stays]
+
+
+async def test_delivery_counts_need_the_admin_token(
+    client: TestClient[Any, Any], sink: SmtpSink, bus: Bus, db: AsyncDatabase[Document], run_id: str
+) -> None:
+    """Finding 5: who got which article is not public; editors see counts through content."""
+    await add_subscribers(db, [f"dem-{run_id}@example.vn"])
+    published = article(run_id)
+    await bus.publish(new_envelope(published, "content"))
+    await eventually(lambda: _equals(status(client, published.article_id), {"sent": 1}), what="1")
+
+    path = f"/api/deliveries/{published.article_id}"
+    for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": ""}):
+        response = await client.get(path, headers=headers)
+        assert response.status == 401, headers
+        assert response.content_type == "application/json"
+        body = await response.json()
+        assert body["error"]["code"] == "unauthorized"
+        assert set(body["error"]) >= {"code", "message"}
+    assert (await client.get("/api/deliveries/no-such-article")).status == 401
+
+
+async def test_admin_path_parameters_refuse_control_characters(
+    client: TestClient[Any, Any],
+) -> None:
+    """Finding 6: path parameters are input too."""
+    for method, path in (
+        ("GET", "/api/deliveries/a%00b"),
+        ("POST", "/api/deliveries/a%1Bb/retry"),
+        ("DELETE", "/api/suppressions/ban%0D%0Adoc@example.vn"),
+    ):
+        response = await client.request(method, path, headers=ADMIN)
+        assert response.status == 422, path
+        assert (await response.json())["error"]["code"] == "validation_error"

@@ -7,9 +7,17 @@ import pytest
 from pydantic import ValidationError
 
 from services.notifier.config import NotifierSettings
-from services.notifier.models import PreferencesRequest, SubscribeRequest
+from services.notifier.models import (
+    DeliveryJob,
+    PreferencesRequest,
+    SubscribeRequest,
+    SubscriberListQuery,
+    TokenQuery,
+)
 from services.notifier.ratelimit import WindowLimiter
 from services.notifier.smtp import Draining, Permanent, Sender, Transient
+from shared.events import decode, encode, new_envelope
+from tests.notifier_support import published_article
 
 KEY = "unit-signing-key-0123456789abcdef0123"
 
@@ -42,6 +50,66 @@ def test_preferences_accept_only_known_sections() -> None:
     assert PreferencesRequest(sections=[], paused=True).paused
     with pytest.raises(ValidationError, match="unknown section"):
         PreferencesRequest(sections=["khong-co"])
+
+
+CONTROL = ["\x00", "\x07", "\x1b", "\r\n", "\x7f", "\x85", "\u200b", "\u202e", "\u2028"]
+
+
+@pytest.mark.parametrize("char", CONTROL)
+def test_every_text_field_refuses_control_characters(char: str) -> None:
+    cases: list[tuple[type[Any], dict[str, Any]]] = [
+        (SubscribeRequest, {"email": f"ban{char}doc@example.vn"}),
+        (SubscribeRequest, {"email": "a@example.vn", "sections": [f"thong-{char}bao"]}),
+        (PreferencesRequest, {"sections": [f"thong{char}-bao"]}),
+        (TokenQuery, {"token": f"gAAAAAB{char}abc"}),
+        (SubscriberListQuery, {"after": f"a{char}@example.vn"}),
+    ]
+    for model, body in cases:
+        with pytest.raises(ValidationError):
+            model.model_validate(body)
+
+
+def test_whitespace_around_an_address_or_token_is_stripped() -> None:
+    assert SubscribeRequest(email="\tban.doc@example.vn\n").email == "ban.doc@example.vn"
+    assert TokenQuery(token=" gAAAAABabc\n").token == "gAAAAABabc"
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        "ban doc@example.vn",
+        "ban.doc@example.vn\r\nRCPT TO:<khac@example.vn>",
+        "ban\x00doc@example.vn",
+        "<ban.doc@example.vn>",
+        "ban.doc@example.vn,khac@example.vn",
+        "ban.doc",
+        "@example.vn",
+        "ban.doc@",
+        "a@b@example.vn",
+        "x" * 250 + "@example.vn",
+    ],
+)
+def test_a_delivery_job_with_an_implausible_recipient_cannot_be_read(recipient: str) -> None:
+    article = published_article("a-1")
+    with pytest.raises(ValidationError):
+        DeliveryJob(article=article, recipients=["ok@example.vn", recipient], attempt_limit=1)
+    with pytest.raises(ValidationError):
+        DeliveryJob(
+            article=article,
+            recipients=["ok@example.vn"],
+            languages={recipient: "en"},
+            attempt_limit=1,
+        )
+
+
+def test_a_delivery_job_with_plausible_recipients_goes_through_the_bus_encoding() -> None:
+    job = DeliveryJob(
+        article=published_article("a-1"),
+        recipients=["ban.doc+tin@so-noi-vu.example.vn", "o'neil@example.vn"],
+        languages={"o'neil@example.vn": "en"},
+        attempt_limit=3,
+    )
+    assert decode(encode(new_envelope(job, "notifier"))).data == job
 
 
 def test_window_limiter_counts_per_key() -> None:
