@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 
 from shared.bus import Bus
 from shared.db import Document, make_client
+from tests.notifier_support import SinkServer, SmtpSink, start_sink
 from tests.support import AMQP_URL, MONGO_URL
 
 INFRA = Path(__file__).resolve().parents[2] / "scripts" / "infra.sh"
@@ -64,3 +65,16 @@ async def db_name(mongo: AsyncMongoClient[Document], run_id: str) -> AsyncIterat
 def broker(action: str) -> None:
     """Take the real RabbitMQ down or bring it back, through the project's own script."""
     subprocess.run(["bash", str(INFRA), f"rabbitmq-{action}"], check=True, timeout=120)
+
+
+@pytest.fixture
+def sink() -> SmtpSink:
+    """A real SMTP server in this process (aiosmtpd) that keeps what it received."""
+    return SmtpSink()
+
+
+@pytest.fixture
+async def smtp_server(sink: SmtpSink) -> AsyncIterator[SinkServer]:
+    server = await start_sink(sink)
+    yield server
+    await server.stop()

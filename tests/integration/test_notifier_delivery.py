@@ -26,25 +26,12 @@ from tests.notifier_support import (
     add_subscribers,
     delete_notifier_topology,
     published_article,
-    start_sink,
     suppress,
 )
 from tests.support import AMQP_URL, MONGO_URL, eventually
 
 pytestmark = pytest.mark.integration
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-@pytest.fixture
-def sink() -> SmtpSink:
-    return SmtpSink()
-
-
-@pytest.fixture
-async def smtp_server(sink: SmtpSink) -> AsyncIterator[SinkServer]:
-    server = await start_sink(sink)
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -28,23 +28,10 @@ from tests.notifier_support import (
     dead_letters,
     delete_notifier_topology,
     published_article,
-    start_sink,
 )
 from tests.support import AMQP_URL, MONGO_URL, eventually
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def sink() -> SmtpSink:
-    return SmtpSink()
-
-
-@pytest.fixture
-async def smtp_server(sink: SmtpSink) -> AsyncIterator[SinkServer]:
-    server = await start_sink(sink)
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

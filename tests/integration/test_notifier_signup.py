@@ -28,7 +28,6 @@ from tests.notifier_support import (
     add_subscribers,
     command_log,
     delete_notifier_topology,
-    start_sink,
     suppress,
 )
 from tests.support import AMQP_URL, MONGO_URL, eventually
@@ -38,18 +37,6 @@ pytestmark = pytest.mark.integration
 Client = TestClient[Any, Any]
 StartApp = Callable[..., Awaitable[Client]]
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def sink() -> SmtpSink:
-    return SmtpSink()
-
-
-@pytest.fixture
-async def smtp_server(sink: SmtpSink) -> AsyncIterator[SinkServer]:
-    server = await start_sink(sink)
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
