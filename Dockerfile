@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for the three services; docker-compose.yml picks the service with its `command`,
 # e.g. ["python", "-m", "services.content"]. All configuration comes from the environment:
 # nothing secret is baked in here. Health checks live in docker-compose.yml (one port each).

@@ -1,0 +1,3 @@
+#!/bin/sh
+# No package may start its service while an image is built: the container's command does.
+exit 101
