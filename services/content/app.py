@@ -38,6 +38,7 @@ from services.content.routes import add_api_routes
 from services.content.schedule import ScheduleBook
 from services.content.scheduler import Scheduler
 from services.content.store import ArticleStore
+from services.content.view_spool import ViewSpool
 from services.content.visitors import VisitorHasher
 from services.content.workflow import Workflow
 from shared.background import Supervisor
@@ -77,7 +78,8 @@ def create_app(settings: ContentSettings) -> web.Application:
             workflow = Workflow(store, book)
             reader = ArticleReader(store, settings.cache_reload_seconds)
             await reader.load_all()
-            relay = OutboxRelay(store, bus, Quarantine(db), settings.outbox_poll_seconds)
+            quarantine = Quarantine(db)
+            relay = OutboxRelay(store, bus, quarantine, settings.outbox_poll_seconds)
 
             async def published_by_scheduler(article_id: str) -> None:
                 await reader.refresh(article_id)
@@ -91,7 +93,8 @@ def create_app(settings: ContentSettings) -> web.Application:
                 repair_seconds=settings.schedule_lease_seconds,
                 on_change=published_by_scheduler,
             )
-            batcher = ViewBatcher(bus, settings.view_batch_window_ms / 1000)
+            spool = ViewSpool(db, bus, quarantine, settings.spool_poll_seconds)
+            batcher = ViewBatcher(bus, spool, settings.view_batch_window_ms / 1000)
             app[STORE], app[BUS], app[RELAY], app[WORKFLOW] = store, bus, relay, workflow
             app[READER], app[SCHEDULER], app[BATCHER] = reader, scheduler, batcher
             app[RESPONSES] = ResponseCache(reader, settings.public_max_age)
@@ -112,6 +115,7 @@ def create_app(settings: ContentSettings) -> web.Application:
             supervisor.start("outbox-relay", relay.run())
             supervisor.start("scheduler", scheduler.run())
             supervisor.start("cache-reload", reader.run())
+            supervisor.start("view-spool", spool.run())
             checks["tasks"] = supervisor.check
             yield
             await batcher.close()

@@ -29,6 +29,7 @@ from typing import Any
 import structlog
 
 from services.content.metrics import VIEWS_PER_MESSAGE
+from services.content.view_spool import ViewSpool
 from shared.bus import Bus, PublishFailed
 from shared.events import PageViewed
 
@@ -51,9 +52,11 @@ def page_view(
     is_bot: bool,
     agent_family: str,
     viewed_at: datetime,
+    view_id: str | None = None,
 ) -> View:
     """One view as the PageView contract spells it (field for field)."""
     return {
+        "view_id": view_id,
         "visitor": visitor,
         "path": path,
         "article_id": article_id,
@@ -79,8 +82,15 @@ def encode_page_viewed(views: list[View], event_id: uuid.UUID) -> bytes:
 
 
 class ViewBatcher:
-    def __init__(self, bus: Bus, window_seconds: float = 0.002, lanes: int = 4) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        spool: ViewSpool | None = None,
+        window_seconds: float = 0.002,
+        lanes: int = 4,
+    ) -> None:
         self._bus = bus
+        self._spool = spool
         self._window = window_seconds
         self._queue: list[tuple[View, asyncio.Future[None]]] = []
         self._ready = asyncio.Event()
@@ -96,7 +106,8 @@ class ViewBatcher:
         ]
 
     async def record(self, view: View) -> None:
-        """Return once the broker confirmed a message holding this view; else PublishFailed."""
+        """Return once a message holding this view is safe: confirmed by the broker or, while
+        the broker is away, in the spool. Else PublishFailed."""
         if self.closed:
             raise PublishFailed("shutting down")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -122,8 +133,7 @@ class ViewBatcher:
         error: BaseException | None = None
         try:
             body = encode_page_viewed([view for view, _ in batch], event_id)
-            await self._bus.publish_encoded(PageViewed.TYPE, str(event_id), body)
-            self.messages += 1
+            await self._publish(str(event_id), body)
             VIEWS_PER_MESSAGE.observe(len(batch))
         except PublishFailed as failed:
             log.warning("views.refused", views=len(batch), error=str(failed))
@@ -138,6 +148,22 @@ class ViewBatcher:
                 done.set_result(None)
             else:
                 done.set_exception(error)
+
+    async def _publish(self, event_id: str, body: bytes) -> None:
+        try:
+            if not self._bus.is_connected:  # do not wait out the publish timeout
+                raise PublishFailed("the broker is away")
+            await self._bus.publish_encoded(PageViewed.TYPE, event_id, body)
+            self.messages += 1
+        except PublishFailed as failed:
+            # A refusal (no queue takes page views) is a fault to report, not an outage.
+            if failed.refused or self._spool is None:
+                raise
+            try:
+                await self._spool.keep(event_id, body)
+            except Exception as error:  # the database is away too: the beacon is refused
+                raise PublishFailed(f"{failed}; and not spooled: {error!r}") from error
+            log.info("views.spooled", event_id=event_id, error=str(failed))
 
     async def close(self) -> None:
         """Send what is queued, then stop: no accepted view waits on a stopped batcher."""

@@ -38,5 +38,7 @@ class ContentSettings(ServiceSettings):
     beacons_per_minute: int = Field(default=600, ge=1)
     beacon_burst: int = Field(default=600, ge=1)
     visitors_per_address_per_hour: int = Field(default=200, ge=1)
+    # How often each replica looks for page views spooled while the broker was away.
+    spool_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     # How long a beacon waits for others to share its broker message.
     view_batch_window_ms: float = Field(default=0.0, ge=0, le=100)

@@ -11,3 +11,7 @@ SCHEDULED_PUBLISHED = Counter(
     "content_scheduled_published_total", "Scheduled articles this replica published"
 )
 LIVE_ARTICLES = Gauge("content_live_articles", "Live articles in this replica's read cache")
+VIEWS_SPOOLED = Counter(
+    "content_views_spooled_total",
+    "page.viewed messages stored while the broker was away (sent again once it is back)",
+)

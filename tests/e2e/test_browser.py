@@ -1,6 +1,8 @@
 """The portal in a real browser (headless Debian Chromium), through the nginx gateway."""
 
+import asyncio
 import re
+import time
 import uuid
 from typing import Any
 
@@ -19,6 +21,7 @@ from tests.e2e.browser_support import (
     portal_processes_fixture,  # noqa: F401 - a fixture
 )
 from tests.e2e.conftest import EDITOR_TOKEN
+from tests.integration.conftest import broker
 from tests.support import Mailpit, eventually
 
 pytestmark = pytest.mark.e2e
@@ -420,3 +423,42 @@ async def test_an_old_slug_redirects_to_the_renamed_article(
     async with http.get(f"{portal.url}/articles/{renamed}") as response:
         assert response.status == 200
         assert article["title"] in await response.text()
+
+
+async def test_page_loads_during_a_broker_outage_are_each_counted_once(
+    portal: Portal, browser: Browser, http: aiohttp.ClientSession
+) -> None:
+    """RabbitMQ stopped for 10 s while a reader browses: the beacons are kept and sent later."""
+    article = await publish_by_api(http, portal, unique("Tin trong lúc mất kết nối"))
+
+    async def views_today() -> int:
+        async with http.get(f"{portal.url}/api/stats") as response:
+            return int((await response.json())["measures"]["views"]["today"]["value"])
+
+    async def article_views() -> int:
+        async with http.get(f"{portal.url}/api/stats/articles/{article['id']}") as response:
+            return int((await response.json())["views"])
+
+    context = await new_context(browser, portal, agent(DESKTOP_AGENT))
+    page = await context.new_page()
+    await page.goto(f"/articles/{article['slug']}")
+    await eventually(lambda: _equals(article_views(), 1), what="the first load counted")
+    before = await views_today()
+    stopped_at = time.monotonic()
+    await asyncio.to_thread(broker, "stop")
+    try:
+        loads = [f"/articles/{article['slug']}", "/", f"/chuyen-muc/{SECTION[0]}"] * 2
+        for path in loads:
+            response = await page.goto(path)
+            assert response is not None and response.status == 200
+        article_loads = loads.count(f"/articles/{article['slug']}")
+        await asyncio.sleep(max(0.0, 10 - (time.monotonic() - stopped_at)))  # a 10 s outage
+    finally:
+        await asyncio.to_thread(broker, "start")
+    await eventually(
+        lambda: _equals(views_today(), before + len(loads)),
+        timeout=60,
+        what="every page load during the outage, counted",
+    )
+    assert await article_views() == 1 + article_loads
+    await context.close()

@@ -14,16 +14,17 @@ from shared.events import PageView, PageViewed, decode, encode, new_envelope
 
 
 class FakeBus:
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: bool = False, refuse: bool = False) -> None:
         self.sent: list[list[str]] = []
-        self.fail = fail
+        self.fail, self.refuse = fail, refuse
+        self.is_connected = True
         self.release = asyncio.Event()
         self.release.set()
 
     async def publish_encoded(self, event_type: str, event_id: str, body: bytes) -> None:
         await self.release.wait()
-        if self.fail:
-            raise PublishFailed("broker away")
+        if self.fail or self.refuse:
+            raise PublishFailed("broker away", refused=self.refuse)
         envelope = decode(body)  # what a consumer does: the contract is checked on every message
         assert (envelope.type, str(envelope.event_id)) == (event_type, event_id)
         assert isinstance(envelope.data, PageViewed)
@@ -104,3 +105,53 @@ async def test_close_sends_what_is_queued_and_refuses_new_views() -> None:
     assert sorted(p for message in bus.sent for p in message) == [f"/p/{n}" for n in range(5)]
     with pytest.raises(PublishFailed):
         await batcher.record(view(9))
+
+
+class FakeSpool:
+    def __init__(self, fail: bool = False) -> None:
+        self.kept: dict[str, bytes] = {}
+        self.fail = fail
+
+    async def keep(self, event_id: str, body: bytes) -> None:
+        if self.fail:
+            raise ConnectionError("database away")
+        self.kept[event_id] = body
+
+
+async def test_while_the_broker_is_away_views_are_spooled_and_accepted() -> None:
+    bus, spool = FakeBus(), FakeSpool()
+    bus.is_connected = False
+    batcher = ViewBatcher(bus, spool, window_seconds=0.001)  # type: ignore[arg-type]
+    batcher.start()
+    await asyncio.gather(*(batcher.record(view(n)) for n in range(20)))
+    await batcher.close()
+    assert bus.sent == []
+    spooled = [decode(body) for body in spool.kept.values()]
+    assert sorted(str(envelope.event_id) for envelope in spooled) == sorted(spool.kept)
+    paths = [v.path for envelope in spooled for v in envelope.data.views]  # type: ignore[attr-defined]
+    assert sorted(paths) == sorted(f"/p/{n}" for n in range(20))
+
+
+async def test_a_publish_that_fails_is_spooled_but_a_refusal_is_reported() -> None:
+    spool = FakeSpool()
+    batcher = ViewBatcher(FakeBus(fail=True), spool, window_seconds=0)  # type: ignore[arg-type]
+    batcher.start()
+    await batcher.record(view(1))  # accepted: safe in the spool
+    await batcher.close()
+    assert len(spool.kept) == 1
+    refusing = ViewBatcher(FakeBus(refuse=True), spool, window_seconds=0)  # type: ignore[arg-type]
+    refusing.start()
+    with pytest.raises(PublishFailed):  # no queue takes page views: a fault, not an outage
+        await refusing.record(view(2))
+    await refusing.close()
+    assert len(spool.kept) == 1
+
+
+async def test_with_the_broker_and_the_database_away_a_view_is_refused() -> None:
+    bus = FakeBus()
+    bus.is_connected = False
+    batcher = ViewBatcher(bus, FakeSpool(fail=True), window_seconds=0)  # type: ignore[arg-type]
+    batcher.start()
+    with pytest.raises(PublishFailed):
+        await batcher.record(view(1))
+    await batcher.close()
