@@ -76,6 +76,9 @@ class PageView(BaseModel):
     # it lets an operator see what the bot filter excluded.
     agent_family: str | None = Field(default=None, max_length=64, pattern=ONE_LINE)
     viewed_at: AwareDatetime
+    # The gateway's id of the beacon's request: a beacon the gateway sends again (its first
+    # replica reset the connection) has the same id, and consumers count it once.
+    view_id: str | None = Field(default=None, pattern=ID_PATTERN)
 
 
 class PageViewed(EventData):

@@ -36,6 +36,9 @@ MAX_BODY_BYTES = 256 * 1024
 # logged at debug: an info line each would cost more than the request and bury the rest.
 QUIET_PATHS = frozenset({"/api/views", "/healthz", "/readyz", "/metrics"})
 
+# The request's id: the gateway's X-Request-Id (the same on each attempt it makes), or new.
+REQUEST_ID = web.RequestKey("request_id", str)
+
 # The status recorded (metrics, log) for a request whose client went away before the answer:
 # nginx's convention. It is not a server error, so it never counts as a 5xx.
 CLIENT_GONE = 499
@@ -73,6 +76,7 @@ def json_response(model: BaseModel | list[Any] | dict[str, Any], status: int = 2
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure leaves as JSON; every response carries the request id."""
     request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
     response: web.StreamResponse
@@ -198,11 +202,16 @@ def require_admin_token(request: web.Request, secret: SecretStr | None) -> None:
         raise Unauthorized("a valid admin bearer token is required")
 
 
+# Set when the process was told to stop: /readyz then says so (shared/runner.py drains).
+DRAINING = web.AppKey("draining", asyncio.Event)
+
+
 def make_app(middlewares: list[Any] | None = None) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, *(middlewares or [])], client_max_size=MAX_BODY_BYTES
     )
     app.on_response_prepare.append(add_security_headers)
+    app[DRAINING] = asyncio.Event()
     return app
 
 
@@ -212,7 +221,9 @@ def add_ops_routes(app: web.Application, checks: Mapping[str, ReadinessCheck]) -
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    async def readyz(_: web.Request) -> web.Response:
+    async def readyz(request: web.Request) -> web.Response:
+        if request.app[DRAINING].is_set():  # stopping: send nothing new here
+            return web.json_response({"status": "draining", "checks": {}}, status=503)
         results: dict[str, str] = {}
         for name, check in checks.items():
             try:

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime
+from ipaddress import IPv4Network, IPv6Network
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -19,15 +20,17 @@ from services.content.models import (
     ViewBeacon,
 )
 from services.content.reader import Redirect
-from services.content.visitors import client_ip
+from services.content.visitors import client_ip, from_trusted_proxy
 from shared.bus import PublishFailed
 from shared.errors import NotFound, TooManyRequests, Unavailable
-from shared.http import read_model, read_query
+from shared.http import REQUEST_ID, read_model, read_query
+from shared.text import ID_PATTERN
 
 # A beacon is a path, an article id and a referrer: a few hundred bytes, 8 KB at the most.
 MAX_BEACON_BYTES = 8 * 1024
 # A host name as the counter may keep it: letters, digits, '-', '.', or an IPv6 literal.
 HOST = re.compile(r"[a-z0-9.:_-]{1,253}")
+ID = re.compile(ID_PATTERN)
 
 
 async def list_articles(request: web.Request) -> web.Response:
@@ -111,6 +114,7 @@ async def record_view(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     visitor = await app[VISITORS].visitor(address, counted_agent, now)
     view = page_view(
+        view_id=view_id(request, app[SETTINGS].trusted_proxies),
         visitor=visitor,
         path=beacon.path,
         # Only an article content has live counts as one: a made-up id is a view of the path.
@@ -125,6 +129,15 @@ async def record_view(request: web.Request) -> web.Response:
     except PublishFailed:
         raise Unavailable("the view could not be recorded; try again") from None
     return web.Response(status=204)
+
+
+def view_id(request: web.Request, trusted: list[IPv4Network | IPv6Network]) -> str | None:
+    """The gateway's request id, which stays the same when the gateway sends the beacon to
+    another replica; only the gateway's: a client could otherwise mute others' views."""
+    request_id: str | None = request.get(REQUEST_ID)
+    if request_id and from_trusted_proxy(request, trusted) and ID.fullmatch(request_id):
+        return request_id
+    return None
 
 
 def referrer_host(referrer: str | None) -> str | None:

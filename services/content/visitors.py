@@ -32,6 +32,11 @@ def client_ip(request: web.Request, trusted: list[IPv4Network | IPv6Network]) ->
     return hops[-1]
 
 
+def from_trusted_proxy(request: web.Request, trusted: list[IPv4Network | IPv6Network]) -> bool:
+    """Whether the request came through a proxy we trust (the gateway), not straight."""
+    return bool(trusted) and _is_trusted(request.remote or "", trusted)
+
+
 def _is_trusted(address: str, trusted: list[IPv4Network | IPv6Network]) -> bool:
     try:
         parsed = ip_address(address)

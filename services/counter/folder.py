@@ -26,11 +26,18 @@ from pymongo.errors import DuplicateKeyError
 from services.counter.claims import Claims
 from services.counter.fold import fold_views
 from services.counter.lease import Lease, LeaseLost
-from services.counter.metrics import FOLD_HOLDER, FOLD_SECONDS, FOLDED_MESSAGES, FOLDED_VIEWS
+from services.counter.metrics import (
+    FOLD_HOLDER,
+    FOLD_SECONDS,
+    FOLDED_MESSAGES,
+    FOLDED_VIEWS,
+    FOLDED_VIEWS_DUPLICATE,
+)
 from services.counter.poison import ATTEMPTS, Suspects, is_outage
 from services.counter.records import View, pack, unpack_checked, unpack_json
 from services.counter.store import FOLDS_PER_COLLECTION, FOLDS_PREFIX, Collections
 from services.counter.summary import Summary
+from services.counter.view_ids import WINDOW_SECONDS, RecentViewIds
 from services.counter.visits import Sessions
 from services.counter.writes import insert_new, write
 from shared.db import Document
@@ -76,6 +83,7 @@ class Folder:
         self._taken: list[str] = []
         self._suspects = Suspects()
         self._delta_failures: dict[tuple[int, str, str], int] = {}
+        self._recent_ids = RecentViewIds()
 
     async def run(self) -> None:
         """Fold while holding the lease, until stop(); a failed fold is recovered, not lost."""
@@ -135,8 +143,22 @@ class Folder:
                     }
                 )
         self._claims.forget()
+        await self._recall_view_ids(applied)
         self._next_seq = applied + 1
         log.info("fold.holding", next_seq=self._next_seq, sessions=len(self._sessions))
+
+    async def _recall_view_ids(self, applied: int) -> None:
+        """The view ids the folds of the last window counted, from their records."""
+        self._recent_ids = RecentViewIds()
+        since = datetime.now(UTC) - timedelta(seconds=WINDOW_SECONDS)
+        collections = {
+            self.c.fold_records(max(applied - n, 0)).name for n in (0, FOLDS_PER_COLLECTION)
+        }
+        for name in sorted(collections):
+            query = self.c.named(name).find({"at": {"$gte": since}}, {"ids": 1, "at": 1})
+            async for record in query:
+                if "ids" in record:
+                    self._recent_ids.add(unpack_json(record["ids"]), record["at"].timestamp())
 
     async def fold_once(self) -> int:
         """Fold a part of the inbox; return how many documents it took (0: nothing to do)."""
@@ -152,12 +174,14 @@ class Folder:
         phases: dict[str, float] = {}
         messages = await self._unpack(documents)
         fresh = await self._claims.claim(list(dict.fromkeys(eid for eid, _ in messages)), seq)
-        views: list[View] = []
+        claimed: list[View] = []
         counted: set[str] = set()
         for event_id, message_views in messages:
             if event_id in fresh and event_id not in counted:  # twice in the inbox: once
                 counted.add(event_id)
-                views.extend(message_views)
+                claimed.extend(message_views)
+        views = self._recent_ids.unseen(claimed)  # a beacon the gateway sent twice: once
+        view_ids = [view.view_id for view in views if view.view_id is not None]
         phases["claim"] = time.perf_counter()
         result = fold_views(views, self._sessions, self._zone)
         record = {
@@ -165,6 +189,7 @@ class Folder:
             "at": datetime.now(UTC),
             "events": sorted(fresh),
             "taken": [str(document["_id"]) for document in documents],
+            "ids": pack(view_ids),  # read back by a new holder (RecentViewIds)
             # Packed: FerretDB stores no nested arrays, and nothing here is queried.
             "work": pack(
                 {
@@ -183,6 +208,7 @@ class Folder:
             raise LeaseLost(f"fold {seq} was committed by another replica") from None
         phases["commit"] = time.perf_counter()
         await self._apply(record, guarded=False, phases=phases)
+        self._recent_ids.add(view_ids)
         self._next_seq = seq + 1
         log.debug(
             "fold.done",
@@ -194,6 +220,7 @@ class Folder:
         FOLD_SECONDS.observe(time.perf_counter() - started)
         FOLDED_MESSAGES.labels("counted").inc(len(counted))
         FOLDED_MESSAGES.labels("duplicate").inc(len(messages) - len(counted))
+        FOLDED_VIEWS_DUPLICATE.inc(len(claimed) - len(views))
         FOLDED_VIEWS.inc(result.total.views + result.total.bot_views)
         return len(documents)
 

@@ -16,6 +16,10 @@ FOLDED_MESSAGES = Counter(
     "portal_counter_folded_messages_total", "Messages folded, by outcome", ["outcome"]
 )
 FOLDED_VIEWS = Counter("portal_counter_folded_views_total", "Views counted by folds")
+FOLDED_VIEWS_DUPLICATE = Counter(
+    "portal_counter_folded_views_duplicate_total",
+    "Views not counted because their view id was counted already (a beacon sent twice)",
+)
 FOLD_HOLDER = Gauge("portal_counter_fold_holder", "1 while this replica holds the fold lease")
 BUSY_RETRIES = Counter(
     "portal_counter_busy_retries_total", "Writes retried because FerretDB's SQLite was locked"

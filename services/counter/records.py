@@ -28,6 +28,7 @@ class View:
     is_bot: bool
     agent_family: str | None
     at_ms: int
+    view_id: str | None = None  # the gateway's request id: a resent beacon has the same
 
     @property
     def at(self) -> datetime:
@@ -36,7 +37,14 @@ class View:
 
 def pack_views(views: list[PageView]) -> list[list[Any]]:
     return [
-        [v.visitor, v.article_id, v.is_bot, v.agent_family, int(v.viewed_at.timestamp() * 1000)]
+        [
+            v.visitor,
+            v.article_id,
+            v.is_bot,
+            v.agent_family,
+            int(v.viewed_at.timestamp() * 1000),
+            v.view_id,
+        ]
         for v in views
     ]
 
@@ -88,11 +96,12 @@ def unpack_checked(
 
 
 def _view(item: list[Any], zone: ZoneInfo) -> View:
-    visitor, article_id, is_bot, family, at_ms = item
-    texts = (visitor, *(value for value in (article_id, family) if value is not None))
+    # Five fields before views had ids (inbox documents stored by an earlier version).
+    visitor, article_id, is_bot, family, at_ms, view_id = item if len(item) == 6 else [*item, None]
+    texts = (visitor, *(value for value in (article_id, family, view_id) if value is not None))
     if not all(isinstance(text, str) for text in texts) or not isinstance(at_ms, int):
         raise TypeError(f"not a stored view: {item!r:.200}")
-    view = View(visitor, article_id, bool(is_bot), family, at_ms)
+    view = View(visitor, article_id, bool(is_bot), family, at_ms, view_id)
     _ = view.at.astimezone(zone)  # a time out of range raises here, not mid-fold
     return view
 

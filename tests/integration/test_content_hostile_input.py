@@ -195,3 +195,26 @@ async def test_an_outbox_entry_the_broker_keeps_refusing_is_set_aside(
 
     await eventually(outbox_empty, what="the entry out of the outbox")
     assert REFUSALS > 1
+
+
+async def test_a_beacon_s_view_id_is_the_gateway_s_request_id_and_only_the_gateway_s(
+    exchange: str, db_name: str, probe: Probe
+) -> None:
+    direct = {"X-Request-Id": "from-a-client-0001"}
+    async with replica(settings_for(db_name, exchange)) as client:
+        assert (
+            await client.post("/api/views", data='{"path": "/d"}', headers=direct)
+        ).status == 204
+    behind = settings_for(db_name, exchange, trusted_proxies=["127.0.0.1/32"])
+    async with replica(behind) as client:
+        gateway = {"X-Request-Id": "0123456789abcdef0123456789abcdef"}
+        assert (
+            await client.post("/api/views", data='{"path": "/g"}', headers=gateway)
+        ).status == 204
+
+    async def both() -> list[dict[str, Any]]:
+        found = views_of(await probe.drain())
+        return found if len(found) == 2 else []
+
+    ids = {view["path"]: view["view_id"] for view in await eventually(both, what="both views")}
+    assert ids == {"/d": None, "/g": "0123456789abcdef0123456789abcdef"}

@@ -226,3 +226,41 @@ async def test_a_batch_that_fails_every_time_is_narrowed_to_the_document_that_fa
 
 async def _equals(value: Any, expected: int) -> bool:
     return bool(await value == expected)
+
+
+async def test_a_view_sent_twice_is_counted_once_even_by_a_new_fold_holder(
+    collections: Collections,
+) -> None:
+    """The gateway resends a beacon whose replica reset the connection: same view id."""
+    now = datetime.now(UTC)
+
+    def resent(seed: str, view_id: str) -> list[PageView]:
+        view = PageView(
+            visitor=f"visitor-{seed}-00000000", path="/", viewed_at=now, view_id=view_id
+        )
+        return [view]
+
+    await collections.inbox.insert_one(
+        inbox_document(
+            [
+                ("first-try", pack_views(resent("a", "req-1"))),
+                ("second-try", pack_views(resent("b", "req-1"))),  # another replica, same id
+                ("other", pack_views(resent("c", "req-2"))),
+            ]
+        )
+    )
+    first = make_folder(collections)
+    await first._recover()
+    while await first.fold_once():
+        pass
+    assert await total_views(collections) == 2
+    # The second copy of req-2 comes later, to a new holder: it remembers from the records.
+    await collections.inbox.insert_one(
+        inbox_document([("third-try", pack_views(resent("d", "req-2")))])
+    )
+    second = make_folder(collections)
+    await second._recover()
+    while await second.fold_once():
+        pass
+    assert await total_views(collections) == 2
+    assert await collections.inbox.count_documents({}) == 0
