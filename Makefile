@@ -1,5 +1,5 @@
 # Two commands matter: `make up` (start everything) and `make test` (run every test).
-.PHONY: up down test lint
+.PHONY: up down test test-deploy lint
 
 up: ## infrastructure + the three services + the web page, then print the URLs
 	@bash scripts/bootstrap.sh
@@ -16,7 +16,12 @@ lint: ## ruff and mypy, as CI runs them
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-test: lint ## lint, then unit, integration and end-to-end tests on real servers
+test: lint ## lint; unit, integration and end-to-end tests on real servers; the Docker stacks
 	@bash scripts/infra.sh up
 	@bash scripts/compose-schema.sh
 	.venv/bin/pytest
+	@$(MAKE) --no-print-directory test-deploy
+
+test-deploy: ## docker-compose.yml (and the swarm stack) on Docker, with local stand-in images
+	@bash scripts/docker.sh up
+	.venv/bin/pytest -s tests/deploy

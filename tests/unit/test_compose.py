@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from jsonschema import Draft201909Validator
+from jsonschema import Draft7Validator
 
 from gateway.render import template_variables
 from services.content.config import ContentSettings
@@ -38,15 +38,7 @@ APP_SERVICES: dict[str, type[ServiceSettings]] = {
 
 # ---- compose-style interpolation -----------------------------------------------------------
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_TOKEN = re.compile(
-    r"\$(?:"
-    r"(?P<escaped>\$)"
-    r"|\{(?P<braced>" + _NAME + r")(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
-    r"|(?P<bare>" + _NAME + r")"
-    r"|(?P<invalid>)"
-    r")"
-)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class InterpolationError(ValueError):
@@ -54,30 +46,67 @@ class InterpolationError(ValueError):
 
 
 def interpolate(value: str, env: Mapping[str, str]) -> str:
-    """Substitute like compose: `$$`, `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`.
+    """Substitute like compose: `$$`, `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+    with defaults that are themselves interpolated (`${A:-${B:-8080}}`).
 
     Stricter than compose in one way: a variable that is unset and has no default is an
     error (compose would warn and substitute ""), and so are `${VAR:?msg}` / `${VAR?msg}`
-    when unset, as compose does. Nested defaults are not supported.
+    when unset, as compose does.
     """
+    return _interpolate(value, env)
 
-    def substitute(match: re.Match[str]) -> str:
-        if match.group("escaped") is not None:
-            return "$"
-        if match.group("invalid") is not None:
-            raise InterpolationError(f"invalid interpolation at {match.start()} in {value!r}")
-        name = match.group("braced") or match.group("bare")
-        op, arg = match.group("op"), match.group("arg")
-        current = env.get(name)
-        # The colon forms treat an empty value like an unset one.
-        if current is not None and (current or op not in (":-", ":?")):
-            return current
-        if op in (":-", "-"):
-            return arg
-        detail = f": {arg}" if op in (":?", "?") and arg else ""
-        raise InterpolationError(f"${{{name}}} is required and has no default{detail}")
 
-    return _TOKEN.sub(substitute, value)
+def _interpolate(text: str, env: Mapping[str, str]) -> str:
+    at, out = 0, []
+    while at < len(text):
+        if text[at] != "$":
+            out.append(text[at])
+            at += 1
+        elif text.startswith("$$", at):
+            out.append("$")
+            at += 2
+        elif text.startswith("${", at):
+            name = _NAME.match(text, at + 2)
+            if name is None:
+                raise InterpolationError(f"invalid interpolation at {at} in {text!r}")
+            at = name.end()
+            op = next((op for op in (":-", ":?", "-", "?") if text.startswith(op, at)), "")
+            end = _closing_brace(text, at + len(op))
+            out.append(_substitute(name.group(), op, text[at + len(op) : end], env))
+            at = end + 1
+        else:
+            name = _NAME.match(text, at + 1)
+            if name is None:
+                raise InterpolationError(f"invalid interpolation at {at} in {text!r}")
+            out.append(_substitute(name.group(), "", "", env))
+            at = name.end()
+    return "".join(out)
+
+
+def _closing_brace(text: str, at: int) -> int:
+    """The index of the `}` closing a `${`, nested `${...}` in its default included."""
+    depth = 0
+    while at < len(text):
+        if text.startswith("${", at):
+            depth, at = depth + 1, at + 2
+            continue
+        if text[at] == "}":
+            if depth == 0:
+                return at
+            depth -= 1
+        at += 1
+    raise InterpolationError(f"unclosed ${{ in {text!r}")
+
+
+def _substitute(name: str, op: str, arg: str, env: Mapping[str, str]) -> str:
+    current = env.get(name)
+    # The colon forms treat an empty value like an unset one.
+    if current is not None and (current or op not in (":-", ":?")):
+        return current
+    if op in (":-", "-"):
+        return interpolate(arg, env)  # a default is read only when it is used
+    detail = f": {arg}" if op in (":?", "?") and arg else ""
+    raise InterpolationError(f"${{{name}}} is required and has no default{detail}")
 
 
 def interpolate_all(node: Any, env: Mapping[str, str]) -> Any:
@@ -141,6 +170,9 @@ def test_interpolation_follows_compose_rules() -> None:
         interpolate("${MISSING:?set it}", env)
     with pytest.raises(InterpolationError, match="invalid"):
         interpolate("price: $5", env)
+    assert interpolate("${MISSING:-${SET}}", env) == "value"
+    assert interpolate("a${MISSING:-b${ALSO_MISSING:-c}d}e", env) == "abcde"
+    assert interpolate("${SET:-${MISSING}}", env) == "value"  # an unused default is not read
 
 
 # ---- the compose file ----------------------------------------------------------------------
@@ -154,10 +186,9 @@ def test_compose_file_matches_the_compose_specification(compose: dict[str, Any])
             pytrace=False,
         )
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    # The schema says draft 2019-09 but names its subschemas with draft-04 `id` keys, which
-    # 2019-09 ignores: exactly what we want, as they would otherwise break `$ref` resolution.
-    Draft201909Validator.check_schema(schema)
-    validator = Draft201909Validator(schema)
+    # The schema compose v2 itself validates with (compose-go), a draft-07 one.
+    Draft7Validator.check_schema(schema)
+    validator = Draft7Validator(schema)
     errors = sorted(validator.iter_errors(compose), key=lambda error: error.json_path)
     report = "\n".join(f"{error.json_path}: {error.message}" for error in errors)
     assert not errors, f"docker-compose.yml breaks the Compose Specification:\n{report}"
@@ -390,6 +421,7 @@ def test_gateway_is_the_only_published_port(services: dict[str, Any]) -> None:
     assert gateway["image"].startswith("nginx:1.27")
     [published] = interpolate_all(gateway["ports"], {})
     assert published == "8080:8080"
+    assert {"gateway", "mailpit", "rabbitmq"} == set(published_ports(services, {}))
 
 
 def test_gateway_template_gets_every_variable_it_uses(services: dict[str, Any]) -> None:
@@ -405,14 +437,89 @@ def test_gateway_template_gets_every_variable_it_uses(services: dict[str, Any]) 
         assert env[f"GATEWAY_{name.upper()}"] == f"{name}:{port}"
 
 
-def test_content_trusts_only_the_gateway_for_forwarded_addresses(
-    services: dict[str, Any],
+def test_content_takes_forwarded_addresses_only_from_its_own_network(
+    compose: dict[str, Any], services: dict[str, Any]
 ) -> None:
-    address = interpolate(services["gateway"]["networks"]["default"]["ipv4_address"], {})
+    """No fixed subnet or gateway address (a second stack would clash with them): content
+    trusts the private ranges, which on a network where content publishes no port hold
+    only this stack's containers; the gateway replaces the header clients send."""
     trusted = json.loads(environment_of(services["content"], SECRETS)["TRUSTED_PROXIES"])
-    assert trusted == [f"{address}/32"]
+    assert sorted(trusted) == sorted(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+    assert "ports" not in services["content"]
+    assert "networks" not in compose and "networks" not in services["gateway"]
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in GATEWAY_TEMPLATE.read_text()
 
 
-def test_links_in_emails_and_events_point_at_the_gateway(services: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        ({}, "http://localhost:8080"),
+        ({"GATEWAY_PORT": "9000"}, "http://localhost:9000"),
+        ({"PORT_PREFIX": "90"}, "http://localhost:9080"),
+        (
+            {"PORTAL_URL": "https://portal.example.vn", "GATEWAY_PORT": "9000"},
+            "https://portal.example.vn",
+        ),
+    ],
+)
+def test_links_in_emails_and_events_follow_the_gateway_port(
+    services: dict[str, Any], env: dict[str, str], url: str
+) -> None:
     for name in ("content", "notifier"):
-        assert environment_of(services[name], SECRETS)["PUBLIC_URL"] == "http://localhost:8080"
+        assert environment_of(services[name], {**SECRETS, **env})["PUBLIC_URL"] == url
+
+
+def published_ports(services: dict[str, Any], env: dict[str, str]) -> dict[str, set[str]]:
+    """Host ports (with their address) each service publishes, as compose would read them."""
+    return {
+        name: {port.rsplit(":", 1)[0] for port in interpolate_all(service.get("ports", []), env)}
+        for name, service in services.items()
+        if service.get("ports")
+    }
+
+
+def test_every_host_port_is_configurable_and_a_second_copy_needs_two_settings(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    first = published_ports(services, SECRETS)
+    assert first == {
+        "gateway": {"8080"},
+        "mailpit": {"127.0.0.1:8025"},
+        "rabbitmq": {"127.0.0.1:8072"},
+    }
+    second = published_ports(services, {**SECRETS, "PORT_PREFIX": "90"})
+    assert second == {
+        "gateway": {"9080"},
+        "mailpit": {"127.0.0.1:9025"},
+        "rabbitmq": {"127.0.0.1:9072"},
+    }
+    # The other setting is COMPOSE_PROJECT_NAME: nothing may carry a name of its own.
+    for name, service in services.items():
+        assert "container_name" not in service, name
+    for volume in (compose.get("volumes") or {}).values():
+        assert not (volume or {}).get("name"), "a fixed volume name would be shared"
+    one_by_one = {"GATEWAY_PORT": "81", "MAILPIT_UI_PORT": "82", "RABBITMQ_UI_PORT": "83"}
+    assert published_ports(services, {**SECRETS, **one_by_one}) == {
+        "gateway": {"81"},
+        "mailpit": {"127.0.0.1:82"},
+        "rabbitmq": {"127.0.0.1:83"},
+    }
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_replicas_are_a_setting_so_a_plain_up_keeps_them(
+    name: str, services: dict[str, Any]
+) -> None:
+    replicas = services[name]["deploy"]["replicas"]
+    assert interpolate(str(replicas), SECRETS) == "1"
+    variable = f"{name.upper()}_REPLICAS"
+    assert interpolate(str(replicas), {variable: "3"}) == "3"
+
+
+def test_the_gateway_waits_for_the_apps_to_start_not_to_be_ready(services: dict[str, Any]) -> None:
+    """After a broker outage the apps are not ready for a while: `up` must not fail for it."""
+    depends_on = services["gateway"]["depends_on"]
+    names = list(depends_on)
+    assert sorted(names) == sorted(APP_SERVICES)
+    if isinstance(depends_on, dict):
+        assert all(spec.get("condition") != "service_healthy" for spec in depends_on.values())
