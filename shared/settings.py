@@ -1,5 +1,6 @@
 """Settings base: every service reads one typed settings object from the environment at start."""
 
+import os
 import sys
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,9 +83,14 @@ def describe_errors(settings_class: type[BaseSettings], error: ValidationError) 
 
 
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:
-    """Build the settings or stop the process with a message naming each bad variable."""
+    """Build the settings or stop the process with a message naming each bad variable.
+
+    With SECRETS_DIR set (Docker Swarm: /run/secrets), a setting may also come from the file
+    of its name there, e.g. /run/secrets/editor_token: secrets stay out of the environment.
+    """
+    secrets_dir = os.environ.get("SECRETS_DIR") or None
     try:
-        return settings_class()
+        return settings_class(_secrets_dir=secrets_dir)
     except ValidationError as error:
         sys.stderr.write(describe_errors(settings_class, error) + "\n")
         raise SystemExit(2) from None

@@ -27,7 +27,7 @@ from tests.deploy.conftest import (
 )
 from tests.support import Mailpit, eventually
 
-pytestmark = pytest.mark.deploy
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(900)]
 
 SCALE = ("--scale", "content=3", "--scale", "counter=3", "--scale", "notifier=2")
 # The tests' beacons all come from one address (this host, as the gateway sees it).

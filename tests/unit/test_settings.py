@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from services.content.config import ContentSettings
@@ -72,3 +74,14 @@ def test_a_published_or_guessable_secret_stops_the_service(
         load_settings(ContentSettings)
     error = capsys.readouterr().err
     assert variable in error and "scripts/make-env.sh" in error
+
+
+def test_secrets_can_come_from_files_in_secrets_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Docker Swarm mounts secrets as files in /run/secrets: no secret in the environment."""
+    (tmp_path / "editor_token").write_text("5b0e9c2d7a4f8e1d3c6b")
+    monkeypatch.delenv("EDITOR_TOKEN", raising=False)
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
+    settings = load_settings(ContentSettings)
+    assert settings.editor_token.get_secret_value() == "5b0e9c2d7a4f8e1d3c6b"
