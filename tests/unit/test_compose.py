@@ -523,3 +523,9 @@ def test_the_gateway_waits_for_the_apps_to_start_not_to_be_ready(services: dict[
     assert sorted(names) == sorted(APP_SERVICES)
     if isinstance(depends_on, dict):
         assert all(spec.get("condition") != "service_healthy" for spec in depends_on.values())
+
+
+def test_dockerfile_needs_no_frontend_image_from_docker_hub() -> None:
+    """A `# syntax=` line makes BuildKit pull a frontend image: no build behind a mirror."""
+    first = DOCKERFILE.read_text(encoding="utf-8").splitlines()[0]
+    assert not re.match(r"#\s*syntax\s*=", first), first
