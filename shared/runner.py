@@ -1,6 +1,7 @@
 """Start a service process: load settings (or stop naming the bad variable), log, serve, and
-on SIGTERM drain: /readyz answers 503 at once, the listening socket closes, and what is in
-flight finishes (15 s at most) before the bus and the database close.
+on SIGTERM drain: /readyz answers 503 at once, the listening socket closes, the connections
+already accepted get a moment for their requests to arrive, and what is in flight finishes
+(15 s at most) before the bus and the database close.
 
 A replica being replaced stays in the gateway's DNS answer until its container exits, so
 requests keep arriving while it stops. Those that find the socket closed are sent to
@@ -25,6 +26,10 @@ from shared.settings import ServiceSettings, load_settings
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 SHUTDOWN_TIMEOUT = 15.0  # in-flight requests and consumers get this long to finish and ack
+# aiohttp closes at once a connection whose request it has not read yet; the gateway sends
+# its request right after connecting, so a second after the socket closed, every accepted
+# connection has its request in hand, and what is closed then is truly idle.
+SETTLE_SECONDS = 1.0
 
 log = structlog.get_logger(__name__)
 
@@ -58,5 +63,7 @@ async def serve(app: web.Application, host: str, port: int) -> None:
         await stop.wait()
         log.info("service.draining")
         app[DRAINING].set()
+        await site.stop()
+        await asyncio.sleep(SETTLE_SECONDS)
     finally:
         await runner.cleanup()

@@ -67,26 +67,42 @@ class ViewSpool:
 
     async def send(self) -> int:
         """Send what is spooled (while the broker takes it); return how many were sent."""
-        if not self._bus.is_connected:
-            return 0
-        orphaned = datetime.now(UTC) - timedelta(seconds=ORPHAN_SECONDS)
-        query = {"$or": [{"by": self._replica}, {"at": {"$lt": orphaned}}]}
         sent = 0
-        async for document in self._spool.find(query).limit(BATCH):
-            event_id = str(document["_id"])
-            try:
-                await self._bus.publish_encoded(PageViewed.TYPE, event_id, bytes(document["body"]))
-            except PublishFailed as error:
-                if not error.refused:
-                    raise  # away again: the rest waits too
-                await self._refused(document, str(error))
-                continue
-            await self._spool.delete_one({"_id": event_id})
-            self._refusals.pop(event_id, None)
-            sent += 1
+        while self._bus.is_connected:
+            orphaned = datetime.now(UTC) - timedelta(seconds=ORPHAN_SECONDS)
+            query = {"$or": [{"by": self._replica}, {"at": {"$lt": orphaned}}]}
+            batch = await self._spool.find(query).limit(BATCH).to_list()
+            if not batch:
+                break
+            # Confirms come back pipelined on the channel: a batch costs one round trip.
+            results = await asyncio.gather(
+                *(self._send_one(document) for document in batch), return_exceptions=True
+            )
+            done = [str(doc["_id"]) for doc, ok in zip(batch, results, strict=True) if ok is True]
+            if done:
+                await self._spool.delete_many({"_id": {"$in": done}})
+                sent += len(done)
+            failures = [result for result in results if isinstance(result, BaseException)]
+            if failures:
+                raise failures[0]  # the broker is away again: the rest waits too
+            if len(batch) < BATCH:
+                break
         if sent:
             log.info("spool.sent", messages=sent)
         return sent
+
+    async def _send_one(self, document: Document) -> bool:
+        """True once the broker confirmed it; False if it is refused (and maybe set aside)."""
+        event_id = str(document["_id"])
+        try:
+            await self._bus.publish_encoded(PageViewed.TYPE, event_id, bytes(document["body"]))
+        except PublishFailed as error:
+            if not error.refused:
+                raise
+            await self._refused(document, str(error))
+            return False
+        self._refusals.pop(event_id, None)
+        return True
 
     async def _refused(self, document: Document, reason: str) -> None:
         event_id = str(document["_id"])

@@ -1,12 +1,13 @@
 """The view ids the fold counted lately: a beacon the gateway sent twice is counted once.
 
 The gateway sends a beacon again when its first replica reset the connection (a replica
-stopping, or crashing); the beacon keeps the gateway's request id as its view id. The
-gateway gives up on a request after 10 s, and a copy spooled by a replica that then died is
-sent by another 10 s later, so the second copy reaches the fold well within a minute of the
-first: the fold remembers the ids of the last `WINDOW_SECONDS` (at 1,000 views a second,
-60,000 ids, a few MB). The ids are also in each fold record, so a new fold holder
-remembers what its predecessor counted.
+stopping, or crashing) or answered 503; the beacon keeps the gateway's request id as its view
+id. The gateway gives up on a request after 10 s, a copy spooled while the broker was away
+is sent within seconds of its return, like every other spooled copy, and one spooled by a
+replica that then died is sent by another 10 s later: the second copy reaches the fold well
+within two minutes of the first. So the fold remembers the ids of the last `WINDOW_SECONDS`
+(at 1,000 views a second, 120,000 ids, about 20 MB). The ids are also in each fold record,
+so a new fold holder remembers what its predecessor counted.
 """
 
 import time
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 
 from services.counter.records import View
 
-WINDOW_SECONDS = 60.0
+WINDOW_SECONDS = 120.0
 
 
 class RecentViewIds:

@@ -43,6 +43,7 @@ def stack(docker_ready: None) -> Iterator[Stack]:
         stack.timed("up --build --wait, scaled 3/3/2", "up", "-d", "--build", "--wait", *SCALE)
         yield stack
     finally:
+        keep_logs(stack, "at the end")
         stack.timed("down -v", "down", "-v", "--timeout", "30")
         write_timings(LOGS / "timings.txt")
 
@@ -63,10 +64,23 @@ async def views(http: aiohttp.ClientSession, stack: Stack) -> int:
     return int(stats["measures"]["views"]["all_time"]["value"])
 
 
-async def counted(http: aiohttp.ClientSession, stack: Stack, expected: int) -> bool:
+class Counted:
+    """Whether exactly the expected views are counted; shows both numbers if not."""
+
+    def __init__(self, found: int, expected: int) -> None:
+        self.found, self.expected = found, expected
+
+    def __bool__(self) -> bool:
+        return self.found == self.expected
+
+    def __repr__(self) -> str:
+        return f"{self.found} of {self.expected} views counted"
+
+
+async def counted(http: aiohttp.ClientSession, stack: Stack, expected: int) -> Counted:
     found = await views(http, stack)
     assert found <= expected, f"{found} views counted, only {expected} accepted"
-    return found == expected
+    return Counted(found, expected)
 
 
 async def publish(http: aiohttp.ClientSession, stack: Stack, title: str) -> Any:
@@ -157,6 +171,7 @@ async def test_kill_9_of_a_counter_and_a_broker_restart_lose_and_double_nothing(
         TIMINGS.add("docker compose restart rabbitmq, under beacons", time.monotonic() - started)
 
     await run_load(http, [(load, 8)], havoc())
+    keep_logs(stack, "after the kill and the broker restart")
     assert not load.failed(), load.statuses
     # Right after the broker's restart, `up -d` succeeds (the gateway waits for no app).
     stack.timed("up -d right after the broker restart", "up", "-d", *SCALE)
@@ -182,6 +197,7 @@ async def test_a_rolling_update_of_content_under_load_fails_no_request(
         TIMINGS.add("scripts/compose-update.sh content, under load", time.monotonic() - started)
 
     await run_load(http, [(reads, 4), (pages, 2), (beacons, 4)], update())
+    keep_logs(stack, "after the update")
     new = set(stack.containers("content"))
     assert len(new) == 3 and not new & old, "every content replica was replaced"
     failed = {"reads": reads.failed(), "pages": pages.failed(), "beacons": beacons.failed()}
@@ -221,6 +237,13 @@ async def test_a_second_copy_runs_beside_the_first_with_two_settings_changed(
         assert (await get_json(http, f"{second.url}/api/articles"))["items"] == []
     finally:
         second.compose("down", "-v", "--timeout", "10")
+
+
+def keep_logs(stack: Stack, when: str) -> None:
+    """Every container's log so far, for a failed run (the containers go with `down`)."""
+    with (LOGS / f"{stack.project}-containers.log").open("a") as kept:
+        kept.write(f"===== {when}\n")
+        kept.write(stack.compose("logs", "--no-color", "--timestamps", check=False))
 
 
 def docker(*args: str) -> None:
