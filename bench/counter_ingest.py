@@ -43,9 +43,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from shared.bus import Bus  # noqa: E402
-from shared.db import make_client  # noqa: E402
-from shared.events import PageView, PageViewed, new_envelope  # noqa: E402
+from shared.contracts.events import PageView, PageViewed, new_envelope  # noqa: E402
+from shared.platform.bus import Bus  # noqa: E402
+from shared.platform.db import make_client  # noqa: E402
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MONGO_URL = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/")

@@ -23,8 +23,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pymongo import monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.db import Document
-from shared.events import ArticlePublished
+from shared.contracts.events import ArticlePublished
+from shared.platform.db import Document
 from tests.processes import ServiceProcess, free_port
 from tests.support import AMQP_URL, MONGO_URL
 

@@ -41,17 +41,18 @@ from services.content.store import ArticleStore
 from services.content.view_spool import ViewSpool
 from services.content.visitors import VisitorHasher
 from services.content.workflow import Workflow
-from shared.background import Supervisor
-from shared.events import ArticlePublished, ArticleUnpublished, ArticleUpdated, Envelope
-from shared.http import ReadinessCheck, add_ops_routes, make_app
-from shared.lifecycle import connections
-from shared.quarantine import Quarantine
+from shared.contracts.events import ArticlePublished, ArticleUnpublished, ArticleUpdated, Envelope
+from shared.platform.background import Supervisor
+from shared.platform.db import TRANSIENT_ERRORS
+from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
+from shared.platform.lifecycle import connections
+from shared.platform.quarantine import Quarantine
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_app(settings: ContentSettings) -> web.Application:
-    app = make_app()
+    app = make_app(transient=TRANSIENT_ERRORS)
     app[SETTINGS] = settings
     app[BEACON_LIMITS] = BeaconLimits(
         settings.beacons_per_minute,

@@ -5,8 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from services.content.documents import section_of
-from shared.db import Document
-from shared.events import (
+from shared.contracts.events import (
     ArticlePublished,
     ArticleUnpublished,
     ArticleUpdated,
@@ -15,6 +14,7 @@ from shared.events import (
     encode,
     new_envelope,
 )
+from shared.platform.db import Document
 
 PRODUCER = "content"
 EVENT_IDS = uuid.UUID("6f1c2a52-8d0e-4d6b-9a53-5b7e0c1f2a90")  # namespace for derived event ids

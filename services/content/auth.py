@@ -16,9 +16,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.content.models import Role
-from shared.db import Document
-from shared.errors import Forbidden, Unauthorized
-from shared.http import bearer_token
+from shared.contracts.errors import Forbidden, Unauthenticated
+from shared.platform.db import Document
+from shared.platform.http import bearer_token
 
 # A found token is trusted this long without reading the database again: a revoked token
 # keeps working at most this long on a replica that saw it recently.
@@ -92,7 +92,7 @@ class EditorTokens:
         token = bearer_token(request)
         editor = await self.editor_for(token) if token else None
         if editor is None:
-            raise Unauthorized("a valid editor bearer token is required")
+            raise Unauthenticated("a valid editor bearer token is required")
         if not editor.may(role):
             raise Forbidden(f"this needs the {role} role")
         return editor

@@ -12,12 +12,12 @@ beacons move in lock-step with the confirms; measured with wrk (64 connections),
 answered ≈ 7,000–7,900 beacons/s against ≈ 5,000–5,300 with 2 ms, at less CPU per beacon,
 and 1–4 lanes did about the same (4 keeps one slow confirm from holding every beacon).
 
-Views are plain dicts with exactly the fields of `shared.events.PageView`, and a message is
-encoded with one `json.dumps` of the whole envelope: building a pydantic model per view
+Views are plain dicts with exactly the fields of `shared.contracts.events.PageView`, and a
+message is encoded with one `json.dumps` of the whole envelope: building a pydantic model per view
 and a generic `Envelope[PageViewed]` per message took ~12 % of the service's CPU under
 beacon load (py-spy). The values are valid by construction (views.py: the beacon model bounds path
 and article id, the visitor is a 32-hex hash, the family ≤ 64 chars), and the unit tests
-decode every message with `shared.events.decode`, so the contract is still checked.
+decode every message with `shared.contracts.events.decode`, so the contract is still checked.
 """
 
 import asyncio
@@ -30,8 +30,8 @@ import structlog
 
 from services.content.metrics import VIEWS_PER_MESSAGE
 from services.content.view_spool import ViewSpool
-from shared.bus import Bus, PublishFailed
-from shared.events import PageViewed
+from shared.contracts.events import PageViewed
+from shared.platform.bus import Bus, PublishFailed
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +68,7 @@ def page_view(
 
 
 def encode_page_viewed(views: list[View], event_id: uuid.UUID) -> bytes:
-    """The `page.viewed` envelope holding these views, as `shared.events.encode` shapes it."""
+    """The `page.viewed` envelope holding these views, shaped as `events.encode` shapes it."""
     return _encode(
         {
             "event_id": str(event_id),

@@ -4,7 +4,7 @@ from ipaddress import IPv4Network, IPv6Network
 
 from pydantic import Field, HttpUrl
 
-from shared.settings import Secret, ServiceSettings
+from shared.platform.settings import Secret, ServiceSettings
 
 
 class ContentSettings(ServiceSettings):

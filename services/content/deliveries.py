@@ -11,7 +11,7 @@ import aiohttp
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from shared.errors import NotFound, Unavailable
+from shared.contracts.errors import NotFound, Unavailable
 
 log = structlog.get_logger(__name__)
 

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from services.content.models import ArticleOut, ArticleSummary, EditorArticle, TagOut
 from services.content.slugs import make_slug
-from shared.db import Document
-from shared.sections import SECTIONS_BY_SLUG, Section
+from shared.contracts.sections import SECTIONS_BY_SLUG, Section
+from shared.platform.db import Document
 
 
 def section_of(article: Document) -> Section:

@@ -22,8 +22,8 @@ from services.content.models import (
 )
 from services.content.sanitize import clean_body
 from services.content.workflow import Workflow
-from shared.db import Document
-from shared.http import json_response, read_model, read_query
+from shared.platform.db import Document
+from shared.platform.http import json_response, read_model, read_query
 
 # A workflow step on (article id, editor name), and the HTTP handler made of it.
 Step = Callable[[Workflow, str, str], Awaitable[Document]]

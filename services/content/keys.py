@@ -14,7 +14,7 @@ from services.content.scheduler import Scheduler
 from services.content.store import ArticleStore
 from services.content.visitors import VisitorHasher
 from services.content.workflow import Workflow
-from shared.bus import Bus
+from shared.platform.bus import Bus
 
 SETTINGS = web.AppKey("settings", ContentSettings)
 STORE = web.AppKey("store", ArticleStore)

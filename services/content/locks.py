@@ -21,8 +21,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.db import Document
-from shared.errors import Conflict
+from shared.contracts.errors import Conflict
+from shared.platform.db import Document
 
 log = structlog.get_logger(__name__)
 

@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from shared.sections import SECTIONS_BY_SLUG
-from shared.text import ID_PATTERN, ONE_LINE, MultiLine
+from shared.contracts.sections import SECTIONS_BY_SLUG
+from shared.contracts.text import ID_PATTERN, ONE_LINE, MultiLine
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HTTP_URL = r"^https?://[^\s\x00-\x1f\x7f]+$"

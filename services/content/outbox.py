@@ -19,10 +19,10 @@ from collections.abc import Iterable
 import structlog
 
 from services.content.store import ArticleStore
-from shared.bus import Bus, PublishFailed
-from shared.db import Document
-from shared.events import UnreadableEvent, decode
-from shared.quarantine import Quarantine
+from shared.contracts.events import UnreadableEvent, decode
+from shared.platform.bus import Bus, PublishFailed
+from shared.platform.db import Document
+from shared.platform.quarantine import Quarantine
 
 log = structlog.get_logger(__name__)
 

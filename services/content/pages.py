@@ -16,9 +16,10 @@ from aiohttp import web
 from services.content.keys import READER, SETTINGS
 from services.content.models import ArticleSummary
 from services.content.reader import Redirect
-from shared.errors import HttpError, NotFound
-from shared.sections import SECTIONS, SECTIONS_BY_SLUG
-from shared.vietnamese import date_line
+from shared.contracts.errors import DomainError, NotFound
+from shared.contracts.sections import SECTIONS, SECTIONS_BY_SLUG
+from shared.platform.http import status_of
+from shared.presentation.vietnamese import date_line
 
 STATIC = Path(__file__).parent / "static"
 HOME_SECTION_ITEMS = 4
@@ -90,10 +91,11 @@ def page(template: str) -> Callable[[Callable[[web.Request], Awaitable[dict[str,
             try:
                 context = {"path": request.path, **await build(request)}
                 response = aiohttp_jinja2.render_template(template, request, context)
-            except HttpError as error:
-                context = {"path": request.path, "status": error.status, "message": error.message}
+            except DomainError as error:
+                status, _ = status_of(error)
+                context = {"path": request.path, "status": status, "message": error.message}
                 response = aiohttp_jinja2.render_template(
-                    "error.html", request, context, status=error.status
+                    "error.html", request, context, status=status
                 )
             response.headers.update(PAGE_HEADERS)
             return response

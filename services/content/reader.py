@@ -23,9 +23,9 @@ from services.content.documents import article_out, summary
 from services.content.metrics import LIVE_ARTICLES
 from services.content.models import ArticleOut, ArticlePage, ArticleSummary, SectionOut
 from services.content.store import ArticleStore
-from shared.db import Document
-from shared.errors import BadRequest
-from shared.sections import SECTIONS
+from shared.contracts.errors import Malformed
+from shared.contracts.sections import SECTIONS
+from shared.platform.db import Document
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +65,7 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         order = (math.nan, "")
     if not math.isfinite(order[0]):
-        raise BadRequest("the cursor is not one this API gave out")
+        raise Malformed("the cursor is not one this API gave out")
     return order
 
 

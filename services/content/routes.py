@@ -28,7 +28,7 @@ from services.content.models import (
     TokenRequest,
     ViewBeacon,
 )
-from shared.openapi import ApiSpec
+from shared.platform.openapi import ApiSpec
 
 READ, WRITE, ADMIN = "reading", "editing", "admin"
 ARTICLE = "/api/articles/{article_id}"

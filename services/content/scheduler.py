@@ -11,8 +11,8 @@ from services.content.metrics import SCHEDULED_PUBLISHED
 from services.content.schedule import ScheduleBook
 from services.content.store import ArticleStore
 from services.content.workflow import Workflow
-from shared.db import Document
-from shared.errors import Conflict
+from shared.contracts.errors import Conflict
+from shared.platform.db import Document
 
 log = structlog.get_logger(__name__)
 

@@ -19,8 +19,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.content.locks import ArticleLocks
-from shared.db import Document
-from shared.errors import Conflict, NotFound
+from shared.contracts.errors import Conflict, NotFound
+from shared.platform.db import Document
 
 # Read for lists and the cache: everything but the heavy or internal fields.
 SUMMARY_FIELDS = {"body": 0, "outbox": 0}

@@ -9,8 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.content.auth import EditorTokens
 from services.content.models import TokenRequest
-from shared.db import make_client
-from shared.settings import describe_errors
+from shared.platform.db import make_client
+from shared.platform.settings import describe_errors
 
 
 class TokenSettings(BaseSettings):

@@ -24,10 +24,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.content.metrics import VIEWS_SPOOLED
-from shared.bus import Bus, PublishFailed
-from shared.db import Document
-from shared.events import PageViewed
-from shared.quarantine import Quarantine
+from shared.contracts.events import PageViewed
+from shared.platform.bus import Bus, PublishFailed
+from shared.platform.db import Document
+from shared.platform.quarantine import Quarantine
 
 log = structlog.get_logger(__name__)
 

@@ -21,10 +21,10 @@ from services.content.models import (
 )
 from services.content.reader import Redirect
 from services.content.visitors import client_ip, from_trusted_proxy
-from shared.bus import PublishFailed
-from shared.errors import NotFound, TooManyRequests, Unavailable
-from shared.http import REQUEST_ID, read_model, read_query
-from shared.text import ID_PATTERN
+from shared.contracts.errors import NotFound, Throttled, Unavailable
+from shared.contracts.text import ID_PATTERN
+from shared.platform.bus import PublishFailed
+from shared.platform.http import REQUEST_ID, read_model, read_query
 
 # A beacon is a path, an article id and a referrer: a few hundred bytes, 8 KB at the most.
 MAX_BEACON_BYTES = 8 * 1024
@@ -105,7 +105,7 @@ async def record_view(request: web.Request) -> web.Response:
     user_agent = request.headers.get("User-Agent", "")
     counted_agent = app[BEACON_LIMITS].admit(address, user_agent)
     if counted_agent is None:
-        raise TooManyRequests("too many page views from this address; try again in a minute")
+        raise Throttled("too many page views from this address; try again in a minute")
     # sendBeacon posts text/plain, so the body is read as JSON whatever its declared type.
     beacon = await read_model(
         request, ViewBeacon, require_json_type=False, max_bytes=MAX_BEACON_BYTES

@@ -11,8 +11,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.db import Document
-from shared.vietnamese import local_day
+from shared.platform.db import Document
+from shared.presentation.vietnamese import local_day
 
 SALT_LIFETIME = timedelta(hours=48)
 

@@ -14,8 +14,8 @@ from services.content.schedule import ScheduleBook
 from services.content.search import article_tokens
 from services.content.slugs import make_slug
 from services.content.store import ArticleStore, new_id
-from shared.db import Document
-from shared.errors import Conflict
+from shared.contracts.errors import Conflict
+from shared.platform.db import Document
 
 SCHEDULER = "scheduler"  # the editor name on what the scheduler publishes
 

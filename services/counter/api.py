@@ -16,7 +16,7 @@ from services.counter.models import (
     Top,
     TopQuery,
 )
-from shared.openapi import ApiSpec
+from shared.platform.openapi import ApiSpec
 
 
 def add_routes(app: web.Application) -> None:

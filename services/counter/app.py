@@ -15,17 +15,18 @@ from services.counter.config import CounterSettings
 from services.counter.folder import Folder
 from services.counter.ingest import Ingest
 from services.counter.keys import CLOSING, READER, SETTINGS, STORE
-from services.counter.lease import Lease
 from services.counter.reader import StatsReader
 from services.counter.store import StatsStore
-from shared.events import Envelope, PageViewed
-from shared.http import ReadinessCheck, add_ops_routes, make_app
-from shared.lifecycle import connections
-from shared.quarantine import Quarantine
+from shared.contracts.events import Envelope, PageViewed
+from shared.platform.db import TRANSIENT_ERRORS
+from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
+from shared.platform.lifecycle import connections
+from shared.platform.quarantine import Quarantine
+from shared.platform.storage.lease import Lease
 
 
 def create_app(settings: CounterSettings) -> web.Application:
-    app = make_app()
+    app = make_app(transient=TRANSIENT_ERRORS)
     app[SETTINGS] = settings
     app[CLOSING] = []
     checks: dict[str, ReadinessCheck] = {}
@@ -44,7 +45,7 @@ def create_app(settings: CounterSettings) -> web.Application:
             folder = Folder(
                 store.c,
                 Quarantine(db),
-                Lease(store.c.leases, holder, settings.lease_seconds),
+                Lease(store.c.leases, "fold", holder, settings.lease_seconds),
                 settings.zone,
                 visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
                 online_window=timedelta(seconds=settings.online_window_seconds),

@@ -6,9 +6,9 @@ import asyncio
 
 from services.counter.config import CounterSettings
 from services.counter.store import StatsStore
-from shared.db import make_client
-from shared.settings import load_settings
-from shared.vietnamese import group_digits
+from shared.platform.db import make_client
+from shared.platform.settings import load_settings
+from shared.presentation.vietnamese import group_digits
 
 
 async def set_baseline(settings: CounterSettings, visits: int) -> None:

@@ -11,8 +11,8 @@ from functools import partial
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.counter.store import Collections
-from services.counter.writes import Fence, insert_new, write
-from shared.db import Document
+from shared.platform.db import Document
+from shared.platform.storage.writes import Fence, insert_many_or_ignore, write
 
 PREFIX = "folded_"
 KEEP_DAYS = 2
@@ -40,7 +40,7 @@ class Claims:
         duplicates: set[str] = set()
         for bucket in buckets:
             tombstones = [{"_id": event_id, "s": seq, "at": now} for event_id in ids]
-            duplicates |= await insert_new(bucket, tombstones, self._fence)
+            duplicates |= await insert_many_or_ignore(bucket, tombstones, self._fence)
         fresh = set(ids) - duplicates
         for event_id in duplicates:
             claimed_by = seq

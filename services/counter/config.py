@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from shared.settings import Secret, ServiceSettings
+from shared.platform.settings import Secret, ServiceSettings
 
 
 class CounterSettings(ServiceSettings):

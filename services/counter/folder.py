@@ -25,7 +25,6 @@ from pymongo.errors import DuplicateKeyError
 
 from services.counter.claims import Claims
 from services.counter.fold import fold_views
-from services.counter.lease import Lease, LeaseLost
 from services.counter.metrics import (
     FOLD_HOLDER,
     FOLD_SECONDS,
@@ -39,9 +38,10 @@ from services.counter.store import FOLDS_PER_COLLECTION, FOLDS_PREFIX, Collectio
 from services.counter.summary import Summary
 from services.counter.view_ids import WINDOW_SECONDS, RecentViewIds
 from services.counter.visits import Sessions
-from services.counter.writes import insert_new, write
-from shared.db import Document
-from shared.quarantine import Quarantine
+from shared.platform.db import Document
+from shared.platform.quarantine import Quarantine
+from shared.platform.storage.lease import Lease, LeaseLost
+from shared.platform.storage.writes import insert_many_or_ignore, write
 
 log = structlog.get_logger(__name__)
 
@@ -295,7 +295,7 @@ class Folder:
             # One document per fold and day: later folds override earlier ones on restore.
             collection = self.c.named(visitors_name(date.fromisoformat(day)))
             document = {"_id": seq, "r": pack(entries)}
-            await insert_new(collection, [document], self._lease.check)
+            await insert_many_or_ignore(collection, [document], self._lease.check)
         if self._delta_failures:  # this fold is applied: its earlier failures are history
             self._delta_failures = {f: n for f, n in self._delta_failures.items() if f[0] != seq}
         if phases is not None:

@@ -16,10 +16,10 @@ from pymongo.errors import BulkWriteError, OperationFailure
 
 from services.counter.metrics import INGEST_BATCH
 from services.counter.records import MAX_DOCUMENT_VIEWS, inbox_document, pack_views
-from services.counter.writes import DUPLICATE_KEY, backoff, is_busy
-from shared.bus import RetryLater
-from shared.db import Document
-from shared.events import PageView
+from shared.contracts.events import PageView
+from shared.platform.bus import RetryLater
+from shared.platform.db import Document
+from shared.platform.storage.writes import DUPLICATE_KEY, backoff, is_busy
 
 log = structlog.get_logger(__name__)
 

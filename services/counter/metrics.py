@@ -21,6 +21,3 @@ FOLDED_VIEWS_DUPLICATE = Counter(
     "Views not counted because their view id was counted already (a beacon sent twice)",
 )
 FOLD_HOLDER = Gauge("portal_counter_fold_holder", "1 while this replica holds the fold lease")
-BUSY_RETRIES = Counter(
-    "portal_counter_busy_retries_total", "Writes retried because FerretDB's SQLite was locked"
-)

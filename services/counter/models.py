@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.vietnamese import group_digits
+from shared.presentation.vietnamese import group_digits
 
 MAX_DAYS = 366
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"

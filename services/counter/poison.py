@@ -3,13 +3,13 @@
 An outage (the database away or busy, the lease lost) ends by itself: the fold waits and
 tries again, as long as it takes. Any other failure that repeats is taken for a poison item,
 something in the data that makes the same step fail every time, and after `ATTEMPTS` tries
-that item is set aside (shared/quarantine.py) so the rest is counted.
+that item is set aside (shared/platform/quarantine.py) so the rest is counted.
 """
 
 from pymongo.errors import ConnectionFailure, OperationFailure
 
-from services.counter.lease import LeaseLost
-from services.counter.writes import is_busy
+from shared.platform.storage.lease import LeaseLost
+from shared.platform.storage.writes import is_busy
 
 ATTEMPTS = 3
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bson import Binary
 
-from shared.db import Document
-from shared.events import PageView
+from shared.contracts.events import PageView
+from shared.platform.db import Document
 
 UTC_ZONE = ZoneInfo("UTC")
 # 20,000 views of ~100 bytes: far under MongoDB's 16 MB document limit.

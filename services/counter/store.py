@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.counter.fold import article_shard
 from services.counter.records import field_key, from_field_key
-from shared.db import Document
+from shared.platform.db import Document
 
 FIGURES = ("views", "visits", "visitors", "bot_views", "other_views")
 FOLDS_PREFIX = "folds_"

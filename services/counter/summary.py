@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from services.counter.store import Collections
 from services.counter.visits import Sessions
-from services.counter.writes import Fence, write
-from shared.db import Document
+from shared.platform.db import Document
+from shared.platform.storage.writes import Fence, write
 
 REWRITE_SECONDS = 5.0  # at least this often, so a reader can tell the folder is alive
 ONLINE_CHECK_SECONDS = 1.0  # online changes with the clock alone: a second is fine enough

@@ -30,9 +30,9 @@ from services.counter.models import (
 )
 from services.counter.reader import widget_numbers
 from services.counter.store import Snapshot
-from shared.errors import BadRequest
-from shared.http import json_response, read_model, read_query, require_admin_token
-from shared.text import ID_PATTERN
+from shared.contracts.errors import Malformed
+from shared.contracts.text import ID_PATTERN
+from shared.platform.http import json_response, read_model, read_query, require_admin_token
 
 # The widget is on the portal's pages, which may be served from another origin.
 PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
@@ -143,7 +143,7 @@ def _still_there(request: web.Request) -> bool:
 async def get_article_views(request: web.Request) -> web.Response:
     article_id = request.match_info["article_id"]
     if not ARTICLE_ID.fullmatch(article_id):
-        raise BadRequest("an article id is 1 to 64 letters, digits, '-' or '_'")
+        raise Malformed("an article id is 1 to 64 letters, digits, '-' or '_'")
     all_time, today, yesterday = await request.app[STORE].article_views(
         article_id, local_today(request)
     )

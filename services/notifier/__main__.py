@@ -2,7 +2,7 @@
 
 from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
-from shared.runner import run_service
+from shared.platform.runner import run_service
 
 if __name__ == "__main__":
     run_service("notifier", NotifierSettings, create_app)

@@ -23,9 +23,9 @@ from services.notifier.models import (
     Suppression,
     SuppressionList,
 )
-from shared.errors import NotFound, Unprocessable
-from shared.http import json_response, read_query, require_admin_token
-from shared.text import is_one_line
+from shared.contracts.errors import Invalid, NotFound
+from shared.contracts.text import is_one_line
+from shared.platform.http import json_response, read_query, require_admin_token
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +38,7 @@ def path_text(request: web.Request, name: str) -> str:
     """A path parameter; 422 if it holds a control character or is longer than an address."""
     value = request.match_info[name]
     if not is_one_line(value) or len(value) > MAX_ADDRESS_LENGTH:
-        raise Unprocessable(
+        raise Invalid(
             "path parameters do not match the schema",
             [{"field": name, "message": "control characters or too long"}],
         )

@@ -17,7 +17,7 @@ from services.notifier.models import (
     SuppressionList,
     TokenQuery,
 )
-from shared.openapi import ApiSpec
+from shared.platform.openapi import ApiSpec
 
 HTML = "An HTML page"
 

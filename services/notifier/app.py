@@ -31,14 +31,15 @@ from services.notifier.signups import Signups
 from services.notifier.smtp import Sender
 from services.notifier.store import Blocklist, SubscriberStore, SuppressionStore
 from services.notifier.ttlcache import TtlCache
-from shared.background import Supervisor, TaskSet
-from shared.events import ArticlePublished
-from shared.http import ReadinessCheck, add_ops_routes, make_app
-from shared.lifecycle import connections
+from shared.contracts.events import ArticlePublished
+from shared.platform.background import Supervisor, TaskSet
+from shared.platform.db import TRANSIENT_ERRORS
+from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
+from shared.platform.lifecycle import connections
 
 
 def create_app(settings: NotifierSettings) -> web.Application:
-    app = make_app()
+    app = make_app(transient=TRANSIENT_ERRORS)
     app[SETTINGS] = settings
     app[LIMITS] = SignupLimits(settings.signups_per_ip_per_hour, settings.trust_forwarded_for)
     app[STATUS_CACHE] = TtlCache()

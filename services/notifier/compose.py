@@ -21,8 +21,8 @@ import jinja2
 
 from services.notifier.config import NotifierSettings
 from services.notifier.links import Links
-from shared.events import ArticlePublished
-from shared.vietnamese import date_line
+from shared.contracts.events import ArticlePublished
+from shared.presentation.vietnamese import date_line
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),

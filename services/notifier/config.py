@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, SecretStr, model_validator
 
-from shared.settings import Secret, ServiceSettings
+from shared.platform.settings import Secret, ServiceSettings
 
 
 class NotifierSettings(ServiceSettings):

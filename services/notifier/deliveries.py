@@ -23,8 +23,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.db import Document
-from shared.events import ArticlePublished
+from shared.contracts.events import ArticlePublished
+from shared.platform.db import Document
 
 DUPLICATE_KEY = 11000
 FinalState = Literal["sent", "suppressed", "skipped"]

@@ -14,8 +14,8 @@ from services.notifier.config import NotifierSettings
 from services.notifier.deliveries import DeliveryStore
 from services.notifier.models import DeliveryJob, is_plausible_address
 from services.notifier.store import SubscriberStore, SuppressionStore
-from shared.bus import Bus, PublishFailed, RetryLater
-from shared.events import ArticlePublished, Envelope, new_envelope
+from shared.contracts.events import ArticlePublished, Envelope, new_envelope
+from shared.platform.bus import Bus, PublishFailed, RetryLater
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from services.notifier.signups import Signups
 from services.notifier.smtp import Sender
 from services.notifier.store import SubscriberStore, SuppressionStore
 from services.notifier.ttlcache import TtlCache
-from shared.background import TaskSet
+from shared.platform.background import TaskSet
 
 SETTINGS = web.AppKey("settings", NotifierSettings)
 SUBSCRIBERS = web.AppKey("subscribers", SubscriberStore)

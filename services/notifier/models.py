@@ -5,9 +5,9 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from shared.events import ArticlePublished, EventData, register_event
-from shared.sections import SECTIONS_BY_SLUG
-from shared.text import is_one_line
+from shared.contracts.events import ArticlePublished, EventData, register_event
+from shared.contracts.sections import SECTIONS_BY_SLUG
+from shared.contracts.text import is_one_line
 
 Language = Literal["vi", "en"]
 

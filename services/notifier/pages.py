@@ -18,9 +18,9 @@ from services.notifier.views import (
     UNSUBSCRIBED,
     token_email,
 )
-from shared.errors import NotFound, Unprocessable
-from shared.http import json_response
-from shared.sections import SECTIONS
+from shared.contracts.errors import Invalid, NotFound
+from shared.contracts.sections import SECTIONS
+from shared.platform.http import json_response
 
 
 def _local(url: str) -> str:
@@ -117,7 +117,7 @@ async def preferences_form(request: web.Request) -> web.Response:
             {"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
             for e in error.errors(include_url=False, include_input=False)
         ]
-        raise Unprocessable("the form does not match the schema", details) from None
+        raise Invalid("the form does not match the schema", details) from None
     if await request.app[SUBSCRIBERS].set_preferences(email, change) is None:
         raise NotFound("no such subscription")
     return await _preferences(request, email, saved=True)

@@ -6,7 +6,7 @@ import time
 
 from aiohttp import web
 
-from shared.errors import TooManyRequests
+from shared.contracts.errors import Throttled
 
 MAX_KEYS = 100_000
 
@@ -45,4 +45,4 @@ class SignupLimits:
             client = request.headers["X-Forwarded-For"].split(",")[-1].strip()
         client_hash = hashlib.sha256(self._salt + client.encode()).hexdigest()
         if not self._by_ip.hit(client_hash):
-            raise TooManyRequests("too many sign-ups from this network; try again later")
+            raise Throttled("too many sign-ups from this network; try again later")

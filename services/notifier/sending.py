@@ -22,8 +22,8 @@ from services.notifier.metrics import DELIVERIES
 from services.notifier.models import DeliveryJob
 from services.notifier.smtp import Draining, Permanent, Sender, Transient
 from services.notifier.store import Blocklist, SuppressionStore
-from shared.bus import RetryLater
-from shared.events import ArticlePublished, Envelope
+from shared.contracts.events import ArticlePublished, Envelope
+from shared.platform.bus import RetryLater
 
 log = structlog.get_logger(__name__)
 

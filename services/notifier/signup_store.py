@@ -14,7 +14,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notifier.models import SubscribeRequest
-from shared.db import Document, insert_or_ignore
+from shared.platform.db import Document
+from shared.platform.storage.writes import insert_or_ignore
 
 
 @dataclass(frozen=True)

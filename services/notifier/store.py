@@ -11,7 +11,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.notifier.models import PreferencesRequest
-from shared.db import Document, insert_or_ignore
+from shared.platform.db import Document
+from shared.platform.storage.writes import insert_or_ignore
 
 SubscriberStatus = Literal["pending", "confirmed", "unsubscribed"]
 

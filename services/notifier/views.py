@@ -12,9 +12,9 @@ from services.notifier.models import (
     TokenQuery,
 )
 from services.notifier.tokens import BadToken, Purpose, verify
-from shared.db import Document
-from shared.errors import BadRequest, NotFound
-from shared.http import json_response, read_model, read_query
+from shared.contracts.errors import Malformed, NotFound
+from shared.platform.db import Document
+from shared.platform.http import json_response, read_model, read_query
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +44,7 @@ async def token_email(request: web.Request, purpose: Purpose) -> str:
     try:
         return verify(key, purpose, query.token)
     except BadToken as error:
-        raise BadRequest(f"{error}: ask for a new link") from None
+        raise Malformed(f"{error}: ask for a new link") from None
 
 
 async def confirm(request: web.Request) -> web.Response:

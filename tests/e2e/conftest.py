@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.db import make_client
+from shared.platform.db import make_client
 from tests.integration.conftest import delete_topology
 from tests.processes import free_port, start_service, stop_all, wait_ready
 from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT

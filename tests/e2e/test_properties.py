@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from shared.db import make_client
+from shared.platform.db import make_client
 from tests.e2e.conftest import EDITOR_TOKEN, System, drop_system, start_system
 from tests.processes import free_port, stop_all, wait_ready
 from tests.support import MONGO_URL, SMTP_HOST, SMTP_PORT, Mailpit, eventually

@@ -8,8 +8,8 @@ import aio_pika
 import pytest
 from pymongo import AsyncMongoClient
 
-from shared.bus import Bus
-from shared.db import Document, make_client
+from shared.platform.bus import Bus
+from shared.platform.db import Document, make_client
 from tests.notifier_support import SinkServer, SmtpSink, start_sink
 from tests.support import AMQP_URL, MONGO_URL
 

@@ -7,9 +7,9 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from shared.bus import Bus
-from shared.db import Document
-from shared.events import ArticlePublished, Envelope
+from shared.contracts.events import ArticlePublished, Envelope
+from shared.platform.bus import Bus
+from shared.platform.db import Document
 from tests.content_support import publish, replica, settings_for
 from tests.integration.conftest import broker
 from tests.support import eventually

@@ -8,8 +8,8 @@ from typing import Any
 import aio_pika
 import pytest
 
-from shared.bus import Bus, PublishFailed, RetryLater
-from shared.events import Envelope, PageView, PageViewed, new_envelope
+from shared.contracts.events import Envelope, PageView, PageViewed, new_envelope
+from shared.platform.bus import Bus, PublishFailed, RetryLater
 from tests.support import AMQP_URL, eventually
 
 pytestmark = pytest.mark.integration

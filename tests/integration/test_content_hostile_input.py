@@ -16,8 +16,8 @@ from pymongo import AsyncMongoClient
 
 from services.content.keys import RELAY
 from services.content.outbox import REFUSALS
-from shared.db import Document
-from shared.events import PageView, PageViewed, encode, new_envelope
+from shared.contracts.events import PageView, PageViewed, encode, new_envelope
+from shared.platform.db import Document
 from tests.content_support import (
     AUTH,
     Client,

@@ -10,7 +10,7 @@ from services.content.models import ArticleDraft
 from services.content.schedule import ScheduleBook
 from services.content.store import ArticleStore
 from services.content.workflow import Workflow
-from shared.db import Document
+from shared.platform.db import Document
 from tests.content_support import (
     SECTION,
     CuttableProxy,

@@ -8,7 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.content.keys import SCHEDULER
-from shared.db import Document
+from shared.platform.db import Document
 from tests.content_support import AUTH, Probe, act, create, drop_topology, replica, settings_for
 from tests.support import eventually
 

@@ -9,9 +9,9 @@ from services.content.models import ArticleDraft, ArticlePatch
 from services.content.schedule import ScheduleBook
 from services.content.store import ArticleStore
 from services.content.workflow import Workflow
-from shared.db import Document
-from shared.errors import Conflict
-from shared.events import decode
+from shared.contracts.errors import Conflict
+from shared.contracts.events import decode
+from shared.platform.db import Document
 from tests.content_support import SECTION
 
 pytestmark = pytest.mark.integration

@@ -10,9 +10,9 @@ from pymongo import AsyncMongoClient
 
 from services.content.beacons import encode_page_viewed, page_view
 from services.content.view_spool import ORPHAN_SECONDS, REFUSALS, ViewSpool
-from shared.bus import Bus
-from shared.db import Document
-from shared.quarantine import Quarantine
+from shared.platform.bus import Bus
+from shared.platform.db import Document
+from shared.platform.quarantine import Quarantine
 from tests.content_support import Probe, drop_topology
 from tests.support import eventually
 

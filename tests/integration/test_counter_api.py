@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from shared.bus import Bus
-from shared.events import PageView, PageViewed, new_envelope
+from shared.contracts.events import PageView, PageViewed, new_envelope
+from shared.platform.bus import Bus
 from tests.counter_support import (
     ADMIN_TOKEN,
     ZONE,

@@ -13,9 +13,9 @@ import aio_pika
 import aiohttp
 import pytest
 
-from shared.bus import Bus
-from shared.db import make_client
-from shared.events import Envelope, PageViewed, encode
+from shared.contracts.events import Envelope, PageViewed, encode
+from shared.platform.bus import Bus
+from shared.platform.db import make_client
 from tests.counter_support import (
     CounterProcess,
     assert_exact,

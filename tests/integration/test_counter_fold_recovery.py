@@ -13,12 +13,12 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.counter.folder import Folder
-from services.counter.lease import Lease, LeaseLost
 from services.counter.records import inbox_document, pack_views
 from services.counter.store import Collections
-from shared.db import Document
-from shared.events import PageView
-from shared.quarantine import Quarantine
+from shared.contracts.events import PageView
+from shared.platform.db import Document
+from shared.platform.quarantine import Quarantine
+from shared.platform.storage.lease import Lease, LeaseLost
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -126,7 +126,7 @@ async def test_a_holder_that_stalls_past_its_lease_writes_nothing_after_it(
     document = inbox_document([("event-1", pack_views(views))])
     await collections.inbox.insert_one(document)
 
-    stalled = folder(collections, Lease(collections.leases, "stalled", period=0.5))
+    stalled = folder(collections, Lease(collections.leases, "fold", "stalled", period=0.5))
     await eventually(stalled._lease.held, what="the first holder to take the lease")
     await stalled._recover()
     gate = asyncio.Event()
@@ -139,7 +139,7 @@ async def test_a_holder_that_stalls_past_its_lease_writes_nothing_after_it(
     stalled._apply = apply_after_gate  # type: ignore[method-assign]
     first_fold = asyncio.create_task(stalled.fold_once())
 
-    successor = folder(collections, Lease(collections.leases, "successor", period=0.5))
+    successor = folder(collections, Lease(collections.leases, "fold", "successor", period=0.5))
     await eventually(successor._lease.held, timeout=10, what="the successor to take over")
     await successor._recover()  # finishes the stalled holder's committed fold
     gate.set()

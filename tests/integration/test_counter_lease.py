@@ -9,10 +9,10 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.counter.claims import Claims
-from services.counter.lease import Lease, LeaseLost
 from services.counter.store import Collections
-from services.counter.writes import no_fence
-from shared.db import Document
+from shared.platform.db import Document
+from shared.platform.storage.lease import Lease, LeaseLost
+from shared.platform.storage.writes import no_fence
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -27,8 +27,8 @@ async def test_one_holder_at_a_time_and_a_silent_holder_is_replaced_after_its_fe
     db: AsyncDatabase[Document],
 ) -> None:
     # Slots of a second: a loaded test machine may pause this loop for a good part of one.
-    first = Lease(db["leases"], "first", period=1.0)
-    second = Lease(db["leases"], "second", period=1.0)
+    first = Lease(db["leases"], "fold", "first", period=1.0)
+    second = Lease(db["leases"], "fold", "second", period=1.0)
     slots_held: set[int] = set()
     while len(slots_held) < 3:  # across several slots: the renewal ahead works
         one, other = await first.held(), await second.held()

@@ -26,10 +26,10 @@ from services.counter import folder as folder_module
 from services.counter.folder import Folder
 from services.counter.records import inbox_document, pack, pack_views
 from services.counter.store import Collections
-from shared.bus import Bus
-from shared.db import Document
-from shared.events import PageView, encode
-from shared.quarantine import Quarantine
+from shared.contracts.events import PageView, encode
+from shared.platform.bus import Bus
+from shared.platform.db import Document
+from shared.platform.quarantine import Quarantine
 from tests.counter_support import (
     assert_exact,
     counter_env,

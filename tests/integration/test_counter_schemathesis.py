@@ -5,7 +5,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from shared.bus import Bus
+from shared.platform.bus import Bus
 from tests.counter_support import ADMIN_TOKEN, counter_env, make_batches, running_counter
 from tests.schemathesis_support import run_schemathesis
 

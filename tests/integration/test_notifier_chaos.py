@@ -10,9 +10,9 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.bus import Bus
-from shared.db import Document
-from shared.events import new_envelope
+from shared.contracts.events import new_envelope
+from shared.platform.bus import Bus
+from shared.platform.db import Document
 from tests.notifier_support import (
     NotifierProcess,
     SinkServer,

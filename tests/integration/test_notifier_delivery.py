@@ -15,9 +15,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
 from services.notifier.models import DeliveryJob
-from shared.bus import Bus
-from shared.db import Document
-from shared.events import ArticlePublished, new_envelope
+from shared.contracts.events import ArticlePublished, new_envelope
+from shared.platform.bus import Bus
+from shared.platform.db import Document
 from tests.notifier_support import (
     ADMIN_TOKEN,
     SIGNING_KEY,

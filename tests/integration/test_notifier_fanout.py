@@ -11,9 +11,9 @@ from services.notifier.deliveries import DeliveryStore
 from services.notifier.fanout import FanOut
 from services.notifier.models import DeliveryJob
 from services.notifier.store import SubscriberStore, SuppressionStore
-from shared.bus import Bus, RetryLater
-from shared.db import Document
-from shared.events import Envelope, decode, new_envelope
+from shared.contracts.events import Envelope, decode, new_envelope
+from shared.platform.bus import Bus, RetryLater
+from shared.platform.db import Document
 from tests.notifier_support import (
     SIGNING_KEY,
     add_subscribers,

@@ -18,8 +18,8 @@ from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
 from services.notifier.keys import FANOUT
 from services.notifier.models import DeliveryJob
-from shared.db import Document
-from shared.events import ArticlePublished, encode, new_envelope
+from shared.contracts.events import ArticlePublished, encode, new_envelope
+from shared.platform.db import Document
 from tests.notifier_support import (
     SIGNING_KEY,
     SinkServer,

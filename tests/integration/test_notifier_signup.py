@@ -20,7 +20,7 @@ from services.notifier.keys import COMPOSER, SENDER, SUBSCRIBERS, SUPPRESSIONS
 from services.notifier.models import SubscribeRequest
 from services.notifier.signup_store import ConfirmationMails, SignupInbox
 from services.notifier.signups import Signups
-from shared.db import Document
+from shared.platform.db import Document
 from tests.notifier_support import (
     SIGNING_KEY,
     SinkServer,

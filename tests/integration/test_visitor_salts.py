@@ -7,7 +7,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.content.visitors import VisitorHasher
-from shared.db import Document
+from shared.platform.db import Document
 
 pytestmark = pytest.mark.integration
 

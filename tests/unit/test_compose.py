@@ -22,7 +22,7 @@ from gateway.render import template_variables
 from services.content.config import ContentSettings
 from services.counter.config import CounterSettings
 from services.notifier.config import NotifierSettings
-from shared.settings import ServiceSettings
+from shared.platform.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

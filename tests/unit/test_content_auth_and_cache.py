@@ -6,7 +6,7 @@ from aiohttp.test_utils import make_mocked_request
 from services.content.auth import Editor, EditorTokens, token_hash
 from services.content.http_cache import matches
 from services.content.workflow import MOVES
-from shared.errors import Forbidden, Unauthorized
+from shared.contracts.errors import Forbidden, Unauthenticated
 
 BOOTSTRAP = "bootstrap-token-0123456789"
 
@@ -38,7 +38,7 @@ async def test_the_bootstrap_token_is_an_admin() -> None:
     "header", [None, "", "Bearer", "Bearer ", f"Basic {BOOTSTRAP}", "Bearer wrong-token"]
 )
 async def test_missing_or_wrong_tokens_are_401(header: str | None) -> None:
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthenticated):
         await tokens().require(request_with(header))  # type: ignore[arg-type]
 
 

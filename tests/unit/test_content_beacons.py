@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from services.content.beacons import MAX_BATCH, View, ViewBatcher, encode_page_viewed, page_view
-from shared.bus import PublishFailed
-from shared.events import PageView, PageViewed, decode, encode, new_envelope
+from shared.contracts.events import PageView, PageViewed, decode, encode, new_envelope
+from shared.platform.bus import PublishFailed
 
 
 class FakeBus:

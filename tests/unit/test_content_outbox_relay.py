@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from services.content.outbox import REFUSALS, OutboxRelay
-from shared.bus import PublishFailed
-from shared.events import ArticleUnpublished, encode, new_envelope
+from shared.contracts.events import ArticleUnpublished, encode, new_envelope
+from shared.platform.bus import PublishFailed
 from tests.support import eventually
 
 

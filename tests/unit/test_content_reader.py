@@ -7,7 +7,7 @@ import pytest
 
 from services.content.reader import ArticleReader, Redirect, decode_cursor, encode_cursor
 from services.content.search import article_tokens
-from shared.errors import BadRequest
+from shared.contracts.errors import Malformed
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -89,9 +89,9 @@ async def test_section_and_tag_filters() -> None:
 
 def test_a_forged_cursor_is_a_bad_request() -> None:
     assert decode_cursor(encode_cursor((-1.5, "abc"))) == (-1.5, "abc")
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         decode_cursor("!!!")
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         decode_cursor("bm8tc2VwYXJhdG9y")  # "no-separator"
 
 

@@ -13,7 +13,7 @@ from services.counter.records import (
     unpack_messages,
 )
 from services.counter.visits import Sessions
-from shared.events import PageView
+from shared.contracts.events import PageView
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 NEW_YORK = ZoneInfo("America/New_York")

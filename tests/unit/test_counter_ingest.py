@@ -8,8 +8,8 @@ from pymongo.errors import AutoReconnect, BulkWriteError
 
 from services.counter.ingest import Ingest
 from services.counter.records import unpack_messages
-from shared.bus import RetryLater
-from shared.events import PageView
+from shared.contracts.events import PageView
+from shared.platform.bus import RetryLater
 from tests.support import eventually
 
 VIEW = PageView.model_validate(

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 import pytest
 
-from shared.events import (
+from shared.contracts.events import (
     ArticlePublished,
     ArticleUnpublished,
     ArticleUpdated,

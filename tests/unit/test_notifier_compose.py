@@ -9,7 +9,7 @@ import pytest
 from services.notifier.compose import Composer
 from services.notifier.config import NotifierSettings
 from services.notifier.tokens import verify
-from shared.events import ArticlePublished
+from shared.contracts.events import ArticlePublished
 
 KEY = "unit-signing-key-0123456789abcdef0123"
 

@@ -16,7 +16,7 @@ from services.notifier.models import (
 )
 from services.notifier.ratelimit import WindowLimiter
 from services.notifier.smtp import Draining, Permanent, Sender, Transient
-from shared.events import decode, encode, new_envelope
+from shared.contracts.events import decode, encode, new_envelope
 from tests.notifier_support import published_article
 
 KEY = "unit-signing-key-0123456789abcdef0123"

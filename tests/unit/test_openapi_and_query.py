@@ -8,9 +8,9 @@ from aiohttp.test_utils import make_mocked_request
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from shared.errors import BadRequest, Forbidden, Unauthorized, Unprocessable
-from shared.http import bearer_token, read_query, require_admin_token
-from shared.openapi import ApiSpec
+from shared.contracts.errors import Forbidden, Invalid, Malformed, Unauthenticated
+from shared.platform.http import bearer_token, read_query, require_admin_token
+from shared.platform.openapi import ApiSpec
 
 
 class Page(BaseModel):
@@ -89,13 +89,13 @@ async def test_read_query_types_the_values() -> None:
     ],
 )
 async def test_read_query_refuses_operator_like_and_repeated_keys(path: str) -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(Malformed):
         await read_query(query(path), Page)
 
 
 @pytest.mark.parametrize("path", ["/x?limit=0", "/x?limit=abc", "/x?unknown=1"])
 async def test_read_query_refuses_values_of_the_wrong_shape(path: str) -> None:
-    with pytest.raises(Unprocessable) as caught:
+    with pytest.raises(Invalid) as caught:
         await read_query(query(path), Page)
     details: Any = caught.value.details
     assert details and "field" in details[0]
@@ -128,9 +128,9 @@ def test_bearer_token(header: str | None, token: str | None) -> None:
 def test_admin_routes_refuse_when_disabled_and_without_the_right_token() -> None:
     secret = SecretStr("an-admin-token-for-tests")
     require_admin_token(with_authorization("Bearer an-admin-token-for-tests"), secret)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthenticated):
         require_admin_token(with_authorization("Bearer wrong"), secret)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthenticated):
         require_admin_token(with_authorization(None), secret)
     with pytest.raises(Forbidden):
         require_admin_token(with_authorization("Bearer anything"), None)

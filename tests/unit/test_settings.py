@@ -5,7 +5,7 @@ import pytest
 from services.content.config import ContentSettings
 from services.counter.config import CounterSettings
 from services.notifier.config import NotifierSettings
-from shared.settings import load_settings
+from shared.platform.settings import load_settings
 
 SERVICE_VARIABLES = ("HTTP_PORT", "HTTP_HOST", "MONGO_DB", "SITE_TIMEZONE", "EDITOR_TOKEN")
 

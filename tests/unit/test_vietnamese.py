@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.vietnamese import date_line, group_digits, local_day
+from shared.presentation.vietnamese import date_line, group_digits, local_day
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -4,7 +4,7 @@ import time
 
 from services.counter.records import View, inbox_document, pack_views, unpack_checked
 from services.counter.view_ids import RecentViewIds
-from shared.events import PageView
+from shared.contracts.events import PageView
 
 
 def view(view_id: str | None, visitor: str = "v" * 32) -> View:

@@ -6,10 +6,10 @@ from contextlib import asynccontextmanager
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.bus import Bus
-from shared.db import Document, make_client
-from shared.http import ReadinessCheck
-from shared.settings import ServiceSettings
+from shared.platform.bus import Bus
+from shared.platform.db import TRANSIENT_ERRORS, Document, make_client
+from shared.platform.http import ReadinessCheck
+from shared.platform.settings import ServiceSettings
 
 
 @asynccontextmanager
@@ -18,7 +18,7 @@ async def connections(
 ) -> AsyncIterator[tuple[AsyncDatabase[Document], Bus]]:
     """Connect, register both with /readyz, and close the bus before the database."""
     client = make_client(str(settings.mongo_url))
-    bus = Bus(str(settings.amqp_url), settings.exchange)
+    bus = Bus(str(settings.amqp_url), settings.exchange, transient=TRANSIENT_ERRORS)
     try:
         await bus.connect()
         checks.update(mongodb=_mongo_check(client), rabbitmq=_bus_check(bus))

@@ -14,10 +14,9 @@ from aio_pika.abc import (
     AbstractRobustChannel,
     AbstractRobustConnection,
 )
-from pymongo.errors import ConnectionFailure
 
-from shared.events import Envelope, EventData, UnreadableEvent, decode, encode
-from shared.metrics import (
+from shared.contracts.events import Envelope, EventData, UnreadableEvent, decode, encode
+from shared.platform.metrics import (
     EVENTS_DEAD_LETTERED,
     EVENTS_HANDLED,
     EVENTS_PUBLISH_FAILED,
@@ -49,9 +48,6 @@ class RetryLater(Exception):
     """
 
 
-# Failures that say "the database is down", not "this message is bad".
-TRANSIENT = (RetryLater, ConnectionFailure)
-
 SHUTDOWN_GRACE_SECONDS = 25.0
 
 
@@ -66,8 +62,12 @@ class Bus:
         publish_timeout: float = 5.0,
         max_attempts: int = 5,
         retry_delay: float = 0.5,
+        transient: tuple[type[BaseException], ...] = (),
     ) -> None:
+        """`transient`: the errors of a handler's dependencies that mean "down, try again"
+        (the database driver's, from shared/platform/db.py), waited out like RetryLater."""
         self._url = url
+        self._transient: tuple[type[BaseException], ...] = (RetryLater, *transient)
         self._exchange_name = exchange_name
         self._dead_exchange_name = f"{exchange_name}.dead"
         self._publish_timeout = publish_timeout
@@ -258,7 +258,7 @@ class Bus:
             try:
                 await handler(envelope)
                 return
-            except TRANSIENT as error:
+            except self._transient as error:
                 bound.warning("bus.handler_waiting", error=repr(error), retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)

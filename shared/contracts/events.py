@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
-from shared.text import ID_PATTERN, ONE_LINE
+from shared.contracts.text import ID_PATTERN, ONE_LINE
 
 
 class EventData(BaseModel):
@@ -27,7 +27,7 @@ class ArticleFacts(EventData):
     title: str
     lead: str
     section: str  # the section's Vietnamese name, for display
-    section_slug: str  # the section's key (see shared/sections.py), for matching
+    section_slug: str  # the section's key (see shared/contracts/sections.py), for matching
     tags: list[str] = Field(default_factory=list)
     authors: list[str] = Field(default_factory=list)
     url: HttpUrl

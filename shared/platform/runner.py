@@ -19,9 +19,9 @@ from typing import TypeVar
 import structlog
 from aiohttp import web
 
-from shared.http import DRAINING
-from shared.logs import configure_logging
-from shared.settings import ServiceSettings, load_settings
+from shared.platform.http import DRAINING
+from shared.platform.logs import configure_logging
+from shared.platform.settings import ServiceSettings, load_settings
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 

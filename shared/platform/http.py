@@ -12,17 +12,20 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, SecretStr, ValidationError
-from pymongo.errors import ConnectionFailure
 
-from shared.errors import (
-    BadRequest,
+from shared.contracts.errors import (
+    Conflict,
+    DomainError,
     Forbidden,
-    HttpError,
-    PayloadTooLarge,
-    Unauthorized,
-    Unprocessable,
+    Invalid,
+    Malformed,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
 )
-from shared.metrics import HTTP_REQUESTS
+from shared.platform.metrics import HTTP_REQUESTS
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +38,9 @@ MAX_BODY_BYTES = 256 * 1024
 # Successful requests that come by the thousand (page-view beacons, probes, scrapes) are
 # logged at debug: an info line each would cost more than the request and bury the rest.
 QUIET_PATHS = frozenset({"/api/views", "/healthz", "/readyz", "/metrics"})
+
+# The errors of a dependency that mean "down, try again" (the database driver's).
+TRANSIENT = web.AppKey("transient_errors", tuple)
 
 # The request's id: the gateway's X-Request-Id (the same on each attempt it makes), or new.
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -55,6 +61,28 @@ DEFAULT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+
+
+# Each kind of domain error, answered with its status and the code the JSON body names.
+STATUSES: dict[type[DomainError], tuple[int, str]] = {
+    Malformed: (400, "bad_request"),
+    Unauthenticated: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    TooLarge: (413, "payload_too_large"),
+    Invalid: (422, "validation_error"),
+    Throttled: (429, "too_many_requests"),
+    Unavailable: (503, "unavailable"),
+}
+
+
+def status_of(error: DomainError) -> tuple[int, str]:
+    """The HTTP status and error code that answer a domain error."""
+    for kind in type(error).__mro__:
+        if kind in STATUSES:
+            return STATUSES[kind]
+    return 400, "bad_request"
 
 
 def json_error(status: int, code: str, message: str, details: object = None) -> web.Response:
@@ -82,8 +110,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     response: web.StreamResponse
     try:
         response = await handler(request)
-    except HttpError as error:
-        response = json_error(error.status, error.code, error.message, error.details)
+    except DomainError as error:
+        status, code = status_of(error)
+        response = json_error(status, code, error.message, error.details)
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -95,7 +124,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         # The client closed the connection (a stream left, a beacon cut mid-body): nothing
         # failed here, and there is nobody to answer. aiohttp drops the answer quietly.
         response = web.Response(status=CLIENT_GONE)
-    except ConnectionFailure:
+    except request.app[TRANSIENT]:
         log.exception("http.database_unavailable", path=request.path)
         response = json_error(503, "unavailable", "the database is unavailable; try again")
     except Exception:
@@ -131,7 +160,7 @@ async def add_security_headers(_: web.Request, response: web.StreamResponse) -> 
 async def read_body(request: web.Request, max_bytes: int) -> bytes:
     """The body, refused with 413 past `max_bytes` before more than that is read."""
     if request.content_length is not None and request.content_length > max_bytes:
-        raise PayloadTooLarge(f"the body may have at most {max_bytes} bytes")
+        raise TooLarge(f"the body may have at most {max_bytes} bytes")
     body = await request.content.read(max_bytes + 1)
     while len(body) <= max_bytes and not request.content.at_eof():
         more = await request.content.read(max_bytes + 1 - len(body))
@@ -139,7 +168,7 @@ async def read_body(request: web.Request, max_bytes: int) -> bytes:
             break
         body += more
     if len(body) > max_bytes:
-        raise PayloadTooLarge(f"the body may have at most {max_bytes} bytes")
+        raise TooLarge(f"the body may have at most {max_bytes} bytes")
     return body
 
 
@@ -153,18 +182,18 @@ async def read_model(
     """Parse the JSON body into `model`, or fail with 400 (not JSON), 413 (more than
     `max_bytes`) or 422 (wrong shape)."""
     if require_json_type and request.content_type != "application/json":
-        raise BadRequest("expected Content-Type: application/json")
+        raise Malformed("expected Content-Type: application/json")
     raw = await read_body(request, max_bytes)
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
         if any(item["type"] == "json_invalid" for item in error.errors()):
-            raise BadRequest("body is not valid JSON") from None
+            raise Malformed("body is not valid JSON") from None
         details = [
             {"field": ".".join(str(p) for p in item["loc"]), "message": item["msg"]}
             for item in error.errors(include_url=False, include_input=False)
         ]
-        raise Unprocessable("request body does not match the schema", details) from None
+        raise Invalid("request body does not match the schema", details) from None
 
 
 async def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
@@ -174,9 +203,9 @@ async def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
     query = request.query
     for key in query:
         if "$" in key or "[" in key or "]" in key or "." in key:
-            raise BadRequest(f"query parameter {key!r} is not allowed")
+            raise Malformed(f"query parameter {key!r} is not allowed")
         if len(query.getall(key)) > 1:
-            raise BadRequest(f"query parameter {key!r} is given more than once")
+            raise Malformed(f"query parameter {key!r} is given more than once")
     try:
         return model.model_validate(dict(query))
     except ValidationError as error:
@@ -184,7 +213,7 @@ async def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
             {"field": ".".join(str(p) for p in item["loc"]), "message": item["msg"]}
             for item in error.errors(include_url=False, include_input=False)
         ]
-        raise Unprocessable("query parameters do not match the schema", details) from None
+        raise Invalid("query parameters do not match the schema", details) from None
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -199,19 +228,20 @@ def require_admin_token(request: web.Request, secret: SecretStr | None) -> None:
         raise Forbidden("admin endpoints are disabled: ADMIN_TOKEN is not set")
     given = bearer_token(request) or ""
     if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
-        raise Unauthorized("a valid admin bearer token is required")
+        raise Unauthenticated("a valid admin bearer token is required")
 
 
-# Set when the process was told to stop: /readyz then says so (shared/runner.py drains).
+# Set when the process was told to stop: /readyz then says so (shared/platform/runner.py drains).
 DRAINING = web.AppKey("draining", asyncio.Event)
 
 
-def make_app(middlewares: list[Any] | None = None) -> web.Application:
-    app = web.Application(
-        middlewares=[error_middleware, *(middlewares or [])], client_max_size=MAX_BODY_BYTES
-    )
+def make_app(transient: tuple[type[BaseException], ...] = ()) -> web.Application:
+    """The service's application. `transient`: the database driver's errors that mean "down,
+    try again" (shared/platform/db.py), answered 503 instead of 500."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app.on_response_prepare.append(add_security_headers)
     app[DRAINING] = asyncio.Event()
+    app[TRANSIENT] = transient
     return app
 
 

@@ -1,6 +1,6 @@
-"""The fold lease: one replica at a time may fold, decided by unique inserts, never by updates.
+"""A single-writer lease with fencing: one replica at a time, decided by unique inserts.
 
-Time is cut into slots; the lease of a slot is a document `_id = "fold:<slot>"` that the
+Time is cut into slots; the lease of a slot is a document `_id = "<name>:<slot>"` that the
 first inserter owns. The holder inserts the next slot's document as soon as it holds one, so
 it keeps the lease while alive; others only ever claim the current slot, so they take over
 at most two slots (and a margin) after the holder died.
@@ -18,19 +18,22 @@ from datetime import UTC, datetime
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from services.counter.writes import write
-from shared.db import Document
+from shared.platform.db import Document
+from shared.platform.storage.writes import write
 
 KEEP_SLOTS = 30
 
 
 class LeaseLost(Exception):
-    """This replica no longer holds the fold lease (or another committed its fold)."""
+    """This replica no longer holds the lease (or another holder got ahead of it)."""
 
 
 class Lease:
-    def __init__(self, leases: AsyncCollection[Document], holder: str, period: float) -> None:
+    def __init__(
+        self, leases: AsyncCollection[Document], name: str, holder: str, period: float
+    ) -> None:
         self._leases = leases
+        self._name = name
         self.holder = holder
         self._period = period
         self._margin = min(period / 4, 0.5)
@@ -39,7 +42,7 @@ class Lease:
         self._owners: dict[int, str] = {}
 
     async def held(self) -> bool:
-        """Whether this replica may fold now; renews the lease a slot ahead while it does."""
+        """Whether this replica may write now; renews the lease a slot ahead while it does."""
         now = time.time()
         slot = int(now // self._period)
         if await self._owner(slot) != self.holder:
@@ -64,18 +67,18 @@ class Lease:
         if self.valid() and self._valid_until - time.time() < self._period:
             await self.held()
         if not self.valid():
-            raise LeaseLost(f"{self.holder} no longer holds the fold lease")
+            raise LeaseLost(f"{self.holder} no longer holds the {self._name} lease")
 
     async def _owner(self, slot: int) -> str:
         owner = self._owners.get(slot)
         if owner is not None:
             return owner
-        key = f"fold:{slot}"
+        key = f"{self._name}:{slot}"
         try:
             document = {"_id": key, "holder": self.holder, "at": datetime.now(UTC)}
             await write(lambda: self._leases.insert_one(document))
             owner = self.holder
-            await self._leases.delete_one({"_id": f"fold:{slot - KEEP_SLOTS}"})
+            await self._leases.delete_one({"_id": f"{self._name}:{slot - KEEP_SLOTS}"})
         except DuplicateKeyError:
             found = await self._leases.find_one({"_id": key})
             if found is None:  # pruned meanwhile: an old slot nobody holds any more

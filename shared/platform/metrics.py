@@ -20,3 +20,6 @@ HTTP_REQUESTS = Histogram(
 QUARANTINED = Counter(
     "portal_quarantined_total", "Items set aside because they fail every time", ["kind"]
 )
+BUSY_RETRIES = Counter(
+    "portal_db_busy_retries_total", "Writes retried because FerretDB's SQLite was locked"
+)

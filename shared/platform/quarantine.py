@@ -8,8 +8,9 @@ import structlog
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.db import Document, insert_or_ignore
-from shared.metrics import QUARANTINED
+from shared.platform.db import Document
+from shared.platform.metrics import QUARANTINED
+from shared.platform.storage.writes import insert_or_ignore
 
 log = structlog.get_logger(__name__)
 

@@ -1,0 +1,1 @@
+"""How the portal shows things to people: Vietnamese dates and numbers."""
