@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 import aio_pika
 from aiohttp.test_utils import TestClient, TestServer
 
+from services.content.adapters.store import ArticleStore
 from services.content.app import create_app
 from services.content.config import ContentSettings
+from shared.platform.db import Document
 from tests.support import AMQP_URL, MONGO_URL
 
 TOKEN = "integration-editor-token"
@@ -150,3 +152,9 @@ class CuttableProxy:
         finally:
             self._writers.discard(writer)
             writer.transport.abort()
+
+
+async def outbox_of(store: ArticleStore, article_id: str) -> list[Document]:
+    """The events still queued in the article's outbox, as stored."""
+    found = await store.pending_events_of(article_id)
+    return [] if found is None else list(found.get("outbox", []))

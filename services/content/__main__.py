@@ -1,8 +1,8 @@
-"""Start the content service: `python -m services.content`."""
+"""`python -m services.content`: start the service, or run one of its commands."""
 
-from services.content.app import create_app
-from services.content.config import ContentSettings
-from shared.platform.runner import run_service
+import sys
+
+from services.content.entrypoints.cli import main
 
 if __name__ == "__main__":
-    run_service("content", ContentSettings, create_app)
+    sys.exit(main())

@@ -1,22 +1,28 @@
-"""The content app factory: wires the store, the read cache, the bus, the outbox relay, the
-scheduler and the beacon batcher into aiohttp."""
+"""The content service's composition root: builds the store, the read cache, the use cases,
+the outbox relay, the scheduler and the beacon path, and hands them to the entry points."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from pymongo.asynchronous.database import AsyncDatabase
 
-from services.content.auth import EditorTokens
-from services.content.beacon_limits import BeaconLimits
-from services.content.beacons import ViewBatcher
+from services.content.adapters.beacons import ViewBatcher
+from services.content.adapters.deliveries import Deliveries
+from services.content.adapters.editors import EditorTokens
+from services.content.adapters.outbox import OutboxRelay
+from services.content.adapters.schedule import ScheduleBook
+from services.content.adapters.store import ArticleStore
+from services.content.adapters.view_spool import ViewSpool
+from services.content.adapters.visitors import VisitorHasher
 from services.content.config import ContentSettings
-from services.content.deliveries import Deliveries
-from services.content.http_cache import ResponseCache
-from services.content.keys import (
+from services.content.entrypoints import consumers
+from services.content.entrypoints.beacon_limits import BeaconLimits
+from services.content.entrypoints.http_cache import ResponseCache
+from services.content.entrypoints.keys import (
     BATCHER,
     BEACON_LIMITS,
     BUS,
@@ -31,19 +37,14 @@ from services.content.keys import (
     VISITORS,
     WORKFLOW,
 )
-from services.content.outbox import OutboxRelay
-from services.content.pages import add_page_routes
-from services.content.reader import ArticleReader
-from services.content.routes import add_api_routes
-from services.content.schedule import ScheduleBook
-from services.content.scheduler import Scheduler
-from services.content.store import ArticleStore
-from services.content.view_spool import ViewSpool
-from services.content.visitors import VisitorHasher
-from services.content.workflow import Workflow
-from shared.contracts.events import ArticlePublished, ArticleUnpublished, ArticleUpdated, Envelope
+from services.content.entrypoints.pages import add_page_routes
+from services.content.entrypoints.routes import add_api_routes
+from services.content.usecases.editing import Workflow
+from services.content.usecases.reading import ArticleReader
+from services.content.usecases.scheduling import Scheduler
 from shared.platform.background import Supervisor
-from shared.platform.db import TRANSIENT_ERRORS
+from shared.platform.bus import Bus
+from shared.platform.db import TRANSIENT_ERRORS, Document
 from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
 from shared.platform.lifecycle import connections
 from shared.platform.quarantine import Quarantine
@@ -67,59 +68,12 @@ def create_app(settings: ContentSettings) -> web.Application:
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with connections(settings, checks) as (db, bus), aiohttp.ClientSession() as http:
-            notifier_url, token = settings.notifier_url, settings.admin_token
-            app[DELIVERIES] = Deliveries(
-                http,
-                str(notifier_url) if notifier_url else None,
-                token.get_secret_value() if token else None,
-            )
-            store = ArticleStore(db, str(settings.public_url))
-            await store.register_slugs()
-            book = ScheduleBook(db, settings.schedule_lease_seconds)
-            workflow = Workflow(store, book)
-            reader = ArticleReader(store, settings.cache_reload_seconds)
-            await reader.load_all()
-            quarantine = Quarantine(db)
-            relay = OutboxRelay(store, bus, quarantine, settings.outbox_poll_seconds)
-
-            async def published_by_scheduler(article_id: str) -> None:
-                await reader.refresh(article_id)
-                relay.wake(article_id)
-
-            scheduler = Scheduler(
-                store,
-                book,
-                workflow,
-                settings.schedule_poll_seconds,
-                repair_seconds=settings.schedule_lease_seconds,
-                on_change=published_by_scheduler,
-            )
-            spool = ViewSpool(db, bus, quarantine, settings.spool_poll_seconds)
-            batcher = ViewBatcher(bus, spool, settings.view_batch_window_ms / 1000)
-            app[STORE], app[BUS], app[RELAY], app[WORKFLOW] = store, bus, relay, workflow
-            app[READER], app[SCHEDULER], app[BATCHER] = reader, scheduler, batcher
-            app[RESPONSES] = ResponseCache(reader, settings.public_max_age)
-            app[TOKENS] = EditorTokens(db, settings.editor_token.get_secret_value())
-            app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
-
-            # Every replica hears every article event (its own queue) and re-reads that
-            # article, so an edit made anywhere shows everywhere as soon as it is relayed.
-            async def on_article_event(envelope: Envelope[Any]) -> None:
-                await reader.refresh(envelope.data.article_id)
-
-            await bus.consume_broadcast(
-                dict.fromkeys(
-                    (ArticlePublished, ArticleUpdated, ArticleUnpublished), on_article_event
-                )
-            )
-            batcher.start()
-            supervisor.start("outbox-relay", relay.run())
-            supervisor.start("scheduler", scheduler.run())
-            supervisor.start("cache-reload", reader.run())
-            supervisor.start("view-spool", spool.run())
+            await _build(app, settings, db, bus, http, supervisor)
+            await consumers.subscribe(bus, app[READER])
+            app[BATCHER].start()
             checks["tasks"] = supervisor.check
             yield
-            await batcher.close()
+            await app[BATCHER].close()
             await supervisor.stop()
 
     app.cleanup_ctx.append(lifecycle)
@@ -127,3 +81,46 @@ def create_app(settings: ContentSettings) -> web.Application:
     add_api_routes(app)
     add_page_routes(app)
     return app
+
+
+async def _build(
+    app: web.Application,
+    settings: ContentSettings,
+    db: AsyncDatabase[Document],
+    bus: Bus,
+    http: aiohttp.ClientSession,
+    supervisor: Supervisor,
+) -> None:
+    """Every part, made once per process, and its background task started."""
+    notifier_url, token = settings.notifier_url, settings.admin_token
+    app[DELIVERIES] = Deliveries(
+        http,
+        str(notifier_url) if notifier_url else None,
+        token.get_secret_value() if token else None,
+    )
+    store = ArticleStore(db, str(settings.public_url))
+    await store.register_slugs()
+    reader = ArticleReader(store, settings.cache_reload_seconds)
+    await reader.load_all()
+    quarantine = Quarantine(db)
+    relay = OutboxRelay(store, bus, quarantine, settings.outbox_poll_seconds)
+    book = ScheduleBook(db, settings.schedule_lease_seconds)
+    workflow = Workflow(store, book, reader, relay)
+    scheduler = Scheduler(
+        store,
+        book,
+        workflow,
+        settings.schedule_poll_seconds,
+        repair_seconds=settings.schedule_lease_seconds,
+    )
+    spool = ViewSpool(db, bus, quarantine, settings.spool_poll_seconds)
+    app[STORE], app[BUS], app[RELAY], app[WORKFLOW] = store, bus, relay, workflow
+    app[READER], app[SCHEDULER] = reader, scheduler
+    app[BATCHER] = ViewBatcher(bus, spool, settings.view_batch_window_ms / 1000)
+    app[RESPONSES] = ResponseCache(reader, settings.public_max_age)
+    app[TOKENS] = EditorTokens(db, settings.editor_token.get_secret_value())
+    app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
+    supervisor.start("outbox-relay", relay.run())
+    supervisor.start("scheduler", scheduler.run())
+    supervisor.start("cache-reload", reader.run())
+    supervisor.start("view-spool", spool.run())

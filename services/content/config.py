@@ -11,7 +11,7 @@ class ContentSettings(ServiceSettings):
     mongo_db: str = "content"
     http_port: int = 8081
     # The bootstrap admin token (never stored). Editors get their own tokens from
-    # `python -m services.content.tokens create`; only their hashes are stored.
+    # `python -m services.content tokens create`; only their hashes are stored.
     editor_token: Secret = Field(min_length=16)
     # The notifier, asked for an article's delivery counts on an editor's behalf with the
     # notifier's ADMIN_TOKEN. Both unset: the editor page shows no delivery counts.

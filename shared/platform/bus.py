@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
@@ -16,6 +15,7 @@ from aio_pika.abc import (
 )
 
 from shared.contracts.events import Envelope, EventData, UnreadableEvent, decode, encode
+from shared.platform.dead_letters import delivery_count, parked_copy
 from shared.platform.metrics import (
     EVENTS_DEAD_LETTERED,
     EVENTS_HANDLED,
@@ -232,7 +232,7 @@ class Bus:
         try:
             await self._run_through_outages(handler, envelope, bound)
         except Exception as error:
-            attempt = _delivery_count(message) + 1
+            attempt = delivery_count(message) + 1
             if attempt >= self._max_attempts:
                 EVENTS_HANDLED.labels(queue, envelope.type, "dead").inc()
                 bound.exception("bus.handler_gave_up", attempt=attempt)
@@ -266,22 +266,7 @@ class Bus:
     async def _dead_letter(self, queue: str, message: AbstractIncomingMessage, reason: str) -> None:
         """Park a copy with the reason in its headers, then ack; if parking fails, requeue."""
         assert self._dead_exchange is not None
-        headers = dict(message.headers or {})
-        headers.update(
-            {
-                "x-dead-reason": reason[:1000],
-                "x-original-routing-key": message.routing_key or "",
-                "x-dead-at": datetime.now(UTC).isoformat(),
-            }
-        )
-        parked = aio_pika.Message(
-            message.body,
-            headers=headers,
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message.message_id,
-            type=message.type,
-        )
+        parked = parked_copy(message, reason)
         try:
             await self._dead_exchange.publish(
                 parked, routing_key=queue, mandatory=True, timeout=self._publish_timeout
@@ -313,9 +298,3 @@ class Bus:
             await asyncio.gather(*late, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
-
-
-def _delivery_count(message: AbstractIncomingMessage) -> int:
-    """How often a quorum queue delivered this message before (0 on the first delivery)."""
-    value = (message.headers or {}).get("x-delivery-count", 0)
-    return value if isinstance(value, int) else 0

@@ -107,34 +107,46 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     request[REQUEST_ID] = request_id
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
-    response: web.StreamResponse
     try:
-        response = await handler(request)
+        response = await _answer(request, handler)
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+    if not response.prepared:
+        response.headers["X-Request-Id"] = request_id
+    _record(request, response, request_id, time.perf_counter() - started)
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The handler's response, or the JSON error its failure maps to."""
+    try:
+        return await handler(request)
     except DomainError as error:
         status, code = status_of(error)
-        response = json_error(status, code, error.message, error.details)
+        return json_error(status, code, error.message, error.details)
     except web.HTTPException as error:
         if error.status < 400:
             raise
         code = (error.reason or "error").lower().replace(" ", "_")
-        response = json_error(error.status, code, error.reason or "error")
+        return json_error(error.status, code, error.reason or "error")
     except asyncio.CancelledError:
         raise
     except ConnectionResetError:
         # The client closed the connection (a stream left, a beacon cut mid-body): nothing
         # failed here, and there is nobody to answer. aiohttp drops the answer quietly.
-        response = web.Response(status=CLIENT_GONE)
+        return web.Response(status=CLIENT_GONE)
     except request.app[TRANSIENT]:
         log.exception("http.database_unavailable", path=request.path)
-        response = json_error(503, "unavailable", "the database is unavailable; try again")
+        return json_error(503, "unavailable", "the database is unavailable; try again")
     except Exception:
         log.exception("http.unhandled", path=request.path)
-        response = json_error(500, "internal", "internal error")
-    finally:
-        structlog.contextvars.unbind_contextvars("request_id")
-    if not response.prepared:
-        response.headers["X-Request-Id"] = request_id
-    elapsed = time.perf_counter() - started
+        return json_error(500, "internal", "internal error")
+
+
+def _record(
+    request: web.Request, response: web.StreamResponse, request_id: str, elapsed: float
+) -> None:
+    """The request's metric and log line (successful probes and scrapes at debug only)."""
     route = request.match_info.route.resource
     HTTP_REQUESTS.labels(
         request.method, route.canonical if route else "unmatched", response.status
@@ -148,7 +160,6 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         status=response.status,
         ms=round(elapsed * 1000, 1),
     )
-    return response
 
 
 async def add_security_headers(_: web.Request, response: web.StreamResponse) -> None:

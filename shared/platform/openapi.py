@@ -129,39 +129,7 @@ class ApiSpec:
         schemas["Error"] = ERROR_SCHEMA
         paths: dict[str, dict[str, Any]] = {}
         for op in self.operations:
-            item: dict[str, Any] = {
-                "summary": op.summary,
-                "tags": [op.tag],
-                "operationId": _operation_id(op),
-                "parameters": _path_parameters(op.path) + _query_parameters(op.query),
-                "responses": {},
-            }
-            if op.auth:
-                item["security"] = [{"bearer": []}]
-            if op.body is not None:
-                item["requestBody"] = {
-                    "required": True,
-                    "content": {op.body_media_type: {"schema": refs[(op.body, "validation")]}},
-                }
-            for status, answer in sorted(op.responses.items()):
-                if isinstance(answer, str):
-                    item["responses"][str(status)] = {"description": answer}
-                else:
-                    item["responses"][str(status)] = {
-                        "description": answer.__doc__.strip().splitlines()[0]
-                        if answer.__doc__
-                        else "OK",
-                        "content": {
-                            "application/json": {"schema": refs[(answer, "serialization")]}
-                        },
-                    }
-            item["responses"]["4XX"] = {
-                "description": "The request was refused; the body says why.",
-                "content": {
-                    "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}
-                },
-            }
-            paths.setdefault(op.path, {})[op.method] = item
+            paths.setdefault(op.path, {})[op.method] = _path_item(op, refs)
         return {
             "openapi": "3.1.0",
             "info": {"title": self.title, "version": self.version, "description": self.description},
@@ -238,3 +206,37 @@ def _query_parameters(query: type[BaseModel] | None) -> list[dict[str, Any]]:
         {"name": name, "in": "query", "required": name in required, "schema": prop}
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+def _path_item(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "summary": op.summary,
+        "tags": [op.tag],
+        "operationId": _operation_id(op),
+        "parameters": _path_parameters(op.path) + _query_parameters(op.query),
+        "responses": {
+            str(status): _response(answer, refs) for status, answer in sorted(op.responses.items())
+        },
+    }
+    if op.auth:
+        item["security"] = [{"bearer": []}]
+    if op.body is not None:
+        item["requestBody"] = {
+            "required": True,
+            "content": {op.body_media_type: {"schema": refs[(op.body, "validation")]}},
+        }
+    item["responses"]["4XX"] = {
+        "description": "The request was refused; the body says why.",
+        "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}},
+    }
+    return item
+
+
+def _response(answer: Any, refs: dict[Any, Any]) -> dict[str, Any]:
+    if isinstance(answer, str):
+        return {"description": answer}
+    doc = answer.__doc__
+    return {
+        "description": doc.strip().splitlines()[0] if doc else "OK",
+        "content": {"application/json": {"schema": refs[(answer, "serialization")]}},
+    }

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.content.keys import BATCHER
+from services.content.entrypoints.keys import BATCHER
 from tests.content_support import CuttableProxy, Probe, drop_topology, replica, settings_for
 from tests.support import AMQP_URL, eventually
 

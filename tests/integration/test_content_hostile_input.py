@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.content.keys import RELAY
-from services.content.outbox import REFUSALS
+from services.content.adapters.outbox import REFUSALS
+from services.content.entrypoints.keys import RELAY
 from shared.contracts.events import PageView, PageViewed, encode, new_envelope
 from shared.platform.db import Document
 from tests.content_support import (

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.content.models import ArticleDraft
-from services.content.schedule import ScheduleBook
-from services.content.store import ArticleStore
-from services.content.workflow import Workflow
+from services.content.adapters.schedule import ScheduleBook
+from services.content.adapters.store import ArticleStore
+from services.content.domain.commands import ArticleDraft
+from services.content.usecases.editing import Workflow
 from shared.platform.db import Document
 from tests.content_support import (
     SECTION,
@@ -18,6 +18,7 @@ from tests.content_support import (
     act,
     create,
     drop_topology,
+    outbox_of,
     replica,
     settings_for,
 )
@@ -90,8 +91,8 @@ async def test_an_event_left_by_a_dead_replica_is_sent_by_the_next_one(
     workflow = Workflow(store, ScheduleBook(db))
     draft = ArticleDraft(title="Bài chưa kịp gửi", section=SECTION, authors=["Phóng viên"])
     article = await workflow.create(draft, "tester")
-    written = await workflow.publish(article["_id"], "tester")
-    [entry] = written["outbox"]
+    written = await workflow.publish(article.id, "tester")
+    [entry] = await outbox_of(store, written.id)
 
     async with replica(settings_for(db_name, exchange)):
 

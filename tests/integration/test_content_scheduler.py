@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.content.keys import SCHEDULER
+from services.content.entrypoints.keys import SCHEDULER
 from shared.platform.db import Document
 from tests.content_support import AUTH, Probe, act, create, drop_topology, replica, settings_for
 from tests.support import eventually

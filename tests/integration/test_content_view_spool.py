@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.content.beacons import encode_page_viewed, page_view
-from services.content.view_spool import ORPHAN_SECONDS, REFUSALS, ViewSpool
+from services.content.adapters.beacons import encode_page_viewed, page_view
+from services.content.adapters.view_spool import ORPHAN_SECONDS, REFUSALS, ViewSpool
 from shared.platform.bus import Bus
 from shared.platform.db import Document
 from shared.platform.quarantine import Quarantine

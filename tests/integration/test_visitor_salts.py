@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.content.visitors import VisitorHasher
+from services.content.adapters.visitors import VisitorHasher
 from shared.platform.db import Document
 
 pytestmark = pytest.mark.integration

@@ -3,9 +3,9 @@
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from services.content.auth import Editor, EditorTokens, token_hash
-from services.content.http_cache import matches
-from services.content.workflow import MOVES
+from services.content.adapters.editors import Editor, EditorTokens, token_hash
+from services.content.domain.article import MOVES
+from services.content.entrypoints.http_cache import matches
 from shared.contracts.errors import Forbidden, Unauthenticated
 
 BOOTSTRAP = "bootstrap-token-0123456789"

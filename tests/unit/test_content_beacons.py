@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from services.content.beacons import MAX_BATCH, View, ViewBatcher, encode_page_viewed, page_view
+from services.content.adapters.beacons import (
+    MAX_BATCH,
+    View,
+    ViewBatcher,
+    encode_page_viewed,
+    page_view,
+)
 from shared.contracts.events import PageView, PageViewed, decode, encode, new_envelope
 from shared.platform.bus import PublishFailed
 

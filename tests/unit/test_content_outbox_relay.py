@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.content.outbox import REFUSALS, OutboxRelay
+from services.content.adapters.outbox import REFUSALS, OutboxRelay
 from shared.contracts.events import ArticleUnpublished, encode, new_envelope
 from shared.platform.bus import PublishFailed
 from tests.support import eventually

@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 
-from services.content.reader import ArticleReader, Redirect, decode_cursor, encode_cursor
-from services.content.search import article_tokens
+from services.content.adapters.store import from_document
+from services.content.domain.article import Article
+from services.content.domain.search import article_tokens
+from services.content.usecases.reading import ArticleReader, Redirect, decode_cursor, encode_cursor
 from shared.contracts.errors import Malformed
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
@@ -27,6 +29,7 @@ def article(n: int, **fields: Any) -> dict[str, Any]:
         "revision": 2,
         "published_at": T0 + timedelta(minutes=n),
         "updated_at": T0 + timedelta(minutes=n),
+        "created_at": T0,
         **fields,
     }
     document["search_tokens"] = article_tokens(title, document["lead"], "", [], [])
@@ -42,12 +45,14 @@ class FakeStore:
     def url_for(self, slug: str) -> str:
         return f"http://portal.test/articles/{slug}"
 
-    async def live_summaries(self) -> list[dict[str, Any]]:
-        return [d for d in self.documents.values() if d["status"] == "published"]
+    async def live_summaries(self) -> list[Article]:
+        live = (d for d in self.documents.values() if d["status"] == "published")
+        return [from_document(d) for d in live]
 
-    async def find(self, article_id: str) -> dict[str, Any] | None:
+    async def find(self, article_id: str) -> Article | None:
         self.finds += 1
-        return self.documents.get(article_id)
+        found = self.documents.get(article_id)
+        return None if found is None else from_document(found)
 
     async def slug_owner(self, slug: str) -> str | None:
         return self.slugs.get(slug)

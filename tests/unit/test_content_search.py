@@ -1,6 +1,6 @@
 import pytest
 
-from services.content.search import Searchable, article_tokens, fold, score, tokens
+from services.content.domain.search import Searchable, article_tokens, fold, score, tokens
 
 
 @pytest.mark.parametrize(

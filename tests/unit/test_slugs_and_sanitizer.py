@@ -2,8 +2,8 @@ import unicodedata
 
 import pytest
 
-from services.content.sanitize import clean_body
-from services.content.slugs import make_slug
+from services.content.domain.sanitize import clean_body
+from services.content.domain.slugs import make_slug
 
 TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # huyền, sắc, hỏi, ngã, nặng
 # Each Vietnamese vowel (with its own marks: ă â ê ô ơ ư) and the letter it folds to.

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from services.content.agents import classify
-from services.content.visitors import VisitorHasher, client_ip
+from services.content.adapters.visitors import VisitorHasher, client_ip
+from services.content.domain.agents import classify
 
 PROXY = [ip_network("10.0.0.0/8")]
 

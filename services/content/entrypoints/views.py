@@ -7,10 +7,18 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from services.content.agents import classify
-from services.content.beacons import page_view
-from services.content.keys import BATCHER, BEACON_LIMITS, READER, RESPONSES, SETTINGS, VISITORS
-from services.content.models import (
+from services.content.adapters.beacons import page_view
+from services.content.adapters.visitors import client_ip, from_trusted_proxy
+from services.content.domain.agents import classify
+from services.content.entrypoints.keys import (
+    BATCHER,
+    BEACON_LIMITS,
+    READER,
+    RESPONSES,
+    SETTINGS,
+    VISITORS,
+)
+from services.content.schemas import (
     ArticleList,
     LatestQuery,
     NoQuery,
@@ -19,8 +27,7 @@ from services.content.models import (
     SectionList,
     ViewBeacon,
 )
-from services.content.reader import Redirect
-from services.content.visitors import client_ip, from_trusted_proxy
+from services.content.usecases.reading import Redirect
 from shared.contracts.errors import NotFound, Throttled, Unavailable
 from shared.contracts.text import ID_PATTERN
 from shared.platform.bus import PublishFailed

@@ -13,15 +13,15 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp_jinja2
 from aiohttp import web
 
-from services.content.keys import READER, SETTINGS
-from services.content.models import ArticleSummary
-from services.content.reader import Redirect
+from services.content.entrypoints.keys import READER, SETTINGS
+from services.content.schemas import ArticleSummary
+from services.content.usecases.reading import Redirect
 from shared.contracts.errors import DomainError, NotFound
 from shared.contracts.sections import SECTIONS, SECTIONS_BY_SLUG
 from shared.platform.http import status_of
 from shared.presentation.vietnamese import date_line
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent.parent / "static"
 HOME_SECTION_ITEMS = 4
 LIST_ITEMS = 20
 OTHER_NEWS = 5

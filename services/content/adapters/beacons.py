@@ -28,8 +28,8 @@ from typing import Any
 
 import structlog
 
+from services.content.adapters.view_spool import ViewSpool
 from services.content.metrics import VIEWS_PER_MESSAGE
-from services.content.view_spool import ViewSpool
 from shared.contracts.events import PageViewed
 from shared.platform.bus import Bus, PublishFailed
 

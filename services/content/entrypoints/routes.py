@@ -4,14 +4,13 @@ from functools import partial
 
 from aiohttp import web
 
-from services.content import editor_views, views
-from services.content.deliveries import DeliveryCounts
-from services.content.models import (
-    ArticleDraft,
+from services.content.adapters.deliveries import DeliveryCounts
+from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
+from services.content.entrypoints import editor_views, views
+from services.content.schemas import (
     ArticleList,
     ArticleOut,
     ArticlePage,
-    ArticlePatch,
     AuditList,
     EditorArticle,
     EditorArticleList,
@@ -21,7 +20,6 @@ from services.content.models import (
     OtherQuery,
     PreviewOut,
     PreviewRequest,
-    ScheduleRequest,
     SearchQuery,
     SectionList,
     TokenCreated,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from services.content.reader import ArticleReader
+from services.content.usecases.reading import ArticleReader
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,18 @@
 
 from aiohttp import web
 
-from services.content.auth import EditorTokens
-from services.content.beacon_limits import BeaconLimits
-from services.content.beacons import ViewBatcher
+from services.content.adapters.beacons import ViewBatcher
+from services.content.adapters.deliveries import Deliveries
+from services.content.adapters.editors import EditorTokens
+from services.content.adapters.outbox import OutboxRelay
+from services.content.adapters.store import ArticleStore
+from services.content.adapters.visitors import VisitorHasher
 from services.content.config import ContentSettings
-from services.content.deliveries import Deliveries
-from services.content.http_cache import ResponseCache
-from services.content.outbox import OutboxRelay
-from services.content.reader import ArticleReader
-from services.content.scheduler import Scheduler
-from services.content.store import ArticleStore
-from services.content.visitors import VisitorHasher
-from services.content.workflow import Workflow
+from services.content.entrypoints.beacon_limits import BeaconLimits
+from services.content.entrypoints.http_cache import ResponseCache
+from services.content.usecases.editing import Workflow
+from services.content.usecases.reading import ArticleReader
+from services.content.usecases.scheduling import Scheduler
 from shared.platform.bus import Bus
 
 SETTINGS = web.AppKey("settings", ContentSettings)

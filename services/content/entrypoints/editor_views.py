@@ -4,11 +4,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from services.content.documents import editor_article
-from services.content.keys import DELIVERIES, READER, RELAY, STORE, TOKENS, WORKFLOW
-from services.content.models import (
-    ArticleDraft,
-    ArticlePatch,
+from services.content.domain.article import Article
+from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
+from services.content.domain.sanitize import clean_body
+from services.content.entrypoints.keys import DELIVERIES, STORE, TOKENS, WORKFLOW
+from services.content.schemas import (
     AuditEntry,
     AuditList,
     EditorArticleList,
@@ -16,27 +16,21 @@ from services.content.models import (
     EditorMe,
     PreviewOut,
     PreviewRequest,
-    ScheduleRequest,
     TokenCreated,
     TokenRequest,
+    editor_article_of,
 )
-from services.content.sanitize import clean_body
-from services.content.workflow import Workflow
-from shared.platform.db import Document
+from services.content.usecases.editing import Workflow
 from shared.platform.http import json_response, read_model, read_query
 
 # A workflow step on (article id, editor name), and the HTTP handler made of it.
-Step = Callable[[Workflow, str, str], Awaitable[Document]]
+Step = Callable[[Workflow, str, str], Awaitable[Article]]
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def _answer(request: web.Request, article: Document, status: int = 200) -> web.Response:
-    """Refresh this replica's read cache now, send the queued event now, answer."""
-    await request.app[READER].refresh(str(article["_id"]))
-    if article.get("outbox"):
-        request.app[RELAY].wake(str(article["_id"]))
-    url = request.app[STORE].url_for(article["slug"])
-    return json_response(editor_article(article, url), status=status)
+def _answer(request: web.Request, article: Article, status: int = 200) -> web.Response:
+    url = request.app[STORE].url_for(article.slug)
+    return json_response(editor_article_of(article, url), status=status)
 
 
 def _article_id(request: web.Request) -> str:
@@ -48,14 +42,14 @@ async def create_article(request: web.Request) -> web.Response:
     editor = await request.app[TOKENS].require(request)
     draft = await read_model(request, ArticleDraft)
     article = await request.app[WORKFLOW].create(draft, editor.name)
-    return await _answer(request, article, status=201)
+    return _answer(request, article, status=201)
 
 
 async def edit_article(request: web.Request) -> web.Response:
     editor = await request.app[TOKENS].require(request)
     patch = await read_model(request, ArticlePatch)
     article = await request.app[WORKFLOW].edit(_article_id(request), patch, editor.name)
-    return await _answer(request, article)
+    return _answer(request, article)
 
 
 async def schedule_article(request: web.Request) -> web.Response:
@@ -63,7 +57,7 @@ async def schedule_article(request: web.Request) -> web.Response:
     body = await read_model(request, ScheduleRequest)
     workflow = request.app[WORKFLOW]
     article = await workflow.schedule(_article_id(request), body.publish_at, editor.name)
-    return await _answer(request, article)
+    return _answer(request, article)
 
 
 def _transition(step: Step) -> Handler:
@@ -72,7 +66,7 @@ def _transition(step: Step) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         editor = await request.app[TOKENS].require(request)
         article = await step(request.app[WORKFLOW], _article_id(request), editor.name)
-        return await _answer(request, article)
+        return _answer(request, article)
 
     return handler
 
@@ -86,8 +80,8 @@ async def list_for_editors(request: web.Request) -> web.Response:
     await request.app[TOKENS].require(request)
     query = await read_query(request, EditorListQuery)
     store = request.app[STORE]
-    documents = await store.for_editors(query.status, query.limit)
-    items = [editor_article(d, store.url_for(d["slug"])) for d in documents]
+    articles = await store.for_editors(query.status, query.limit)
+    items = [editor_article_of(a, store.url_for(a.slug)) for a in articles]
     return json_response(EditorArticleList(items=items))
 
 
@@ -95,7 +89,7 @@ async def get_for_editors(request: web.Request) -> web.Response:
     await request.app[TOKENS].require(request)
     store = request.app[STORE]
     article = await store.get(_article_id(request))
-    return json_response(editor_article(article, store.url_for(article["slug"])))
+    return json_response(editor_article_of(article, store.url_for(article.slug)))
 
 
 async def article_history(request: web.Request) -> web.Response:

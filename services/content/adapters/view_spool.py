@@ -67,29 +67,30 @@ class ViewSpool:
 
     async def send(self) -> int:
         """Send what is spooled (while the broker takes it); return how many were sent."""
-        sent = 0
-        while self._bus.is_connected:
+        sent, full = 0, True
+        while full and self._bus.is_connected:
             orphaned = datetime.now(UTC) - timedelta(seconds=ORPHAN_SECONDS)
             query = {"$or": [{"by": self._replica}, {"at": {"$lt": orphaned}}]}
             batch = await self._spool.find(query).limit(BATCH).to_list()
-            if not batch:
-                break
-            # Confirms come back pipelined on the channel: a batch costs one round trip.
-            results = await asyncio.gather(
-                *(self._send_one(document) for document in batch), return_exceptions=True
-            )
-            done = [str(doc["_id"]) for doc, ok in zip(batch, results, strict=True) if ok is True]
-            if done:
-                await self._spool.delete_many({"_id": {"$in": done}})
-                sent += len(done)
-            failures = [result for result in results if isinstance(result, BaseException)]
-            if failures:
-                raise failures[0]  # the broker is away again: the rest waits too
-            if len(batch) < BATCH:
-                break
+            sent += await self._send_batch(batch)
+            full = len(batch) == BATCH
         if sent:
             log.info("spool.sent", messages=sent)
         return sent
+
+    async def _send_batch(self, batch: list[Document]) -> int:
+        """Send a batch, delete what the broker confirmed; raise if the broker went away."""
+        # Confirms come back pipelined on the channel: a batch costs one round trip.
+        results = await asyncio.gather(
+            *(self._send_one(document) for document in batch), return_exceptions=True
+        )
+        done = [str(doc["_id"]) for doc, ok in zip(batch, results, strict=True) if ok is True]
+        if done:
+            await self._spool.delete_many({"_id": {"$in": done}})
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if failures:
+            raise failures[0]  # the broker is away again: the rest waits too
+        return len(done)
 
     async def _send_one(self, document: Document) -> bool:
         """True once the broker confirmed it; False if it is refused (and maybe set aside)."""

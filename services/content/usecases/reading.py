@@ -2,15 +2,17 @@
 
 Each replica holds the summaries (not the bodies) of all live articles, sorted newest
 first, and folds them for search. A write on this replica refreshes its entry at once;
-the other replicas refresh theirs from the broadcast `article.*` event (see app.py), and a
-periodic full reload repairs anything missed (e.g. while the broker was down). Bodies are
-fetched by `_id` (the one index FerretDB uses) and kept in a small LRU.
+the other replicas refresh theirs from the broadcast `article.*` event (see
+entrypoints/consumers.py), and a periodic full reload repairs anything missed (e.g. while
+the broker was down). Bodies are fetched by `_id` (the one index FerretDB uses) and kept
+in a small LRU.
 """
 
 import asyncio
 import base64
 import binascii
 import bisect
+import itertools
 import math
 import time
 from collections import OrderedDict
@@ -18,14 +20,20 @@ from dataclasses import dataclass
 
 import structlog
 
-from services.content import search
-from services.content.documents import article_out, summary
+from services.content.adapters.store import ArticleStore
+from services.content.domain import search
+from services.content.domain.article import Article
 from services.content.metrics import LIVE_ARTICLES
-from services.content.models import ArticleOut, ArticlePage, ArticleSummary, SectionOut
-from services.content.store import ArticleStore
+from services.content.schemas import (
+    ArticleOut,
+    ArticlePage,
+    ArticleSummary,
+    SectionOut,
+    article_out_of,
+    summary_of,
+)
 from shared.contracts.errors import Malformed
 from shared.contracts.sections import SECTIONS
-from shared.platform.db import Document
 
 log = structlog.get_logger(__name__)
 
@@ -86,11 +94,11 @@ class ArticleReader:
 
     async def load_all(self) -> None:
         started = time.monotonic()
-        documents = await self._store.live_summaries()
+        articles = await self._store.live_summaries()
         seen = set()
-        for document in documents:
-            seen.add(str(document["_id"]))
-            self._apply(document, started)
+        for article in articles:
+            seen.add(article.id)
+            self._apply(article, started)
         for article_id, entry in list(self._entries.items()):
             # Gone from the database, unless a refresh that ran after our query put it here.
             if article_id not in seen and entry.loaded_at < started:
@@ -100,13 +108,13 @@ class ArticleReader:
     async def refresh(self, article_id: str) -> None:
         """Read one article again by `_id` and update (or drop) its entry."""
         started = time.monotonic()
-        document = await self._store.find(article_id)
-        if document is None:
+        article = await self._store.find(article_id)
+        if article is None:
             self._remove(article_id, None)
-        elif document["status"] == "published":
-            self._apply(document, started)
+        elif article.is_live:
+            self._apply(article, started)
         else:
-            self._remove(article_id, int(document["revision"]))
+            self._remove(article_id, article.revision)
 
     async def run(self) -> None:
         """The periodic full reload, the safety net for events this replica never got."""
@@ -117,22 +125,20 @@ class ArticleReader:
             except Exception:
                 log.exception("reader.reload_failed")
 
-    def _apply(self, document: Document, loaded_at: float) -> None:
-        article_id = str(document["_id"])
-        revision = int(document["revision"])
+    def _apply(self, article: Article, loaded_at: float) -> None:
+        article_id, revision = article.id, article.revision
         current = self._entries.get(article_id)
         if current is not None and current.revision >= revision:
             return
         if self._gone.get(article_id, 0) >= revision:
             return
         self._gone.pop(article_id, None)
-        item = summary(document, self._store.url_for(document["slug"]))
-        tokens = document.get("search_tokens") or []
+        item = summary_of(article, self._store.url_for(article.slug))
         entry = Entry(
             summary=item,
             revision=revision,
             tag_slugs=frozenset(tag.slug for tag in item.tags),
-            searchable=search.Searchable.of(item.title, item.lead, tokens),
+            searchable=search.Searchable.of(item.title, item.lead, list(article.search_tokens)),
             loaded_at=loaded_at,
         )
         if current is not None and self._by_slug.get(current.summary.slug) == article_id:
@@ -175,51 +181,58 @@ class ArticleReader:
         tag: str | None = None,
     ) -> ArticlePage:
         ordered = self._sorted()
-        start = 0
-        if cursor is not None:
-            after = decode_cursor(cursor)
-            start = bisect.bisect_right(self._orders, after)
-        items: list[Entry] = []
-        for entry in ordered[start:] if start else ordered:
-            if section is not None and entry.summary.section_slug != section:
-                continue
-            if tag is not None and tag not in entry.tag_slugs:
-                continue
-            items.append(entry)
-            if len(items) > limit:
-                break
-        more = len(items) > limit
-        items = items[:limit]
-        next_cursor = encode_cursor(items[-1].order) if more else None
-        return ArticlePage(items=[entry.summary for entry in items], next_cursor=next_cursor)
+        start = bisect.bisect_right(self._orders, decode_cursor(cursor)) if cursor else 0
+        wanted = (
+            entry
+            for entry in ordered[start:]
+            if (section is None or entry.summary.section_slug == section)
+            and (tag is None or tag in entry.tag_slugs)
+        )
+        items = list(itertools.islice(wanted, limit + 1))  # one more tells if there is more
+        next_cursor = encode_cursor(items[limit - 1].order) if len(items) > limit else None
+        return ArticlePage(
+            items=[entry.summary for entry in items[:limit]], next_cursor=next_cursor
+        )
 
     async def by_slug(self, slug: str) -> ArticleOut | Redirect | None:
         article_id = self._by_slug.get(slug)
         if article_id is None:
-            owner = await self._store.slug_owner(slug)
-            entry = self._entries.get(owner) if owner is not None else None
-            return Redirect(entry.summary.slug) if entry is not None else None
+            return await self._moved(slug)
         cached = self._bodies.get(article_id)
         if cached is not None:
             self._bodies.move_to_end(article_id)
             return cached
+        return await self._read_body(article_id, slug)
+
+    async def _read_body(self, article_id: str, slug: str) -> ArticleOut | Redirect | None:
+        """The whole article from the database, kept if it is what the summary says."""
         generation = self.generation
-        document = await self._store.find(article_id)
-        if document is None or document["status"] != "published":
+        article = await self._store.find(article_id)
+        if article is None or not article.is_live:
             await self.refresh(article_id)
             return None
-        out = article_out(document, self._store.url_for(document["slug"]))
+        out = article_out_of(article, self._store.url_for(article.slug))
         entry = self._entries.get(article_id)
-        if entry is not None and entry.revision < out.revision:
-            self._apply(document, time.monotonic())  # this read is newer than the summary
-            if out.slug != slug:
-                return Redirect(out.slug)
-        elif entry is not None and entry.revision == out.revision and generation == self.generation:
-            # Cached only if nothing changed while we read: never keep an older body.
-            self._bodies[article_id] = out
-            if len(self._bodies) > BODY_CACHE_SIZE:
-                self._bodies.popitem(last=False)
+        if entry is None:
+            return out
+        if entry.revision < out.revision:
+            self._apply(article, time.monotonic())  # this read is newer than the summary
+            return Redirect(out.slug) if out.slug != slug else out
+        if entry.revision == out.revision and generation == self.generation:
+            self._keep_body(article_id, out)
         return out
+
+    async def _moved(self, slug: str) -> Redirect | None:
+        """Where an old slug's article lives now, if it is live."""
+        owner = await self._store.slug_owner(slug)
+        entry = self._entries.get(owner) if owner is not None else None
+        return Redirect(entry.summary.slug) if entry is not None else None
+
+    def _keep_body(self, article_id: str, out: ArticleOut) -> None:
+        # Only when nothing changed while the body was read: never keep an older body.
+        self._bodies[article_id] = out
+        if len(self._bodies) > BODY_CACHE_SIZE:
+            self._bodies.popitem(last=False)
 
     def is_live(self, article_id: str | None) -> bool:
         """Whether `article_id` names a published article (beacons count only those)."""

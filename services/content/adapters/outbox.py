@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import structlog
 
-from services.content.store import ArticleStore
+from services.content.adapters.store import ArticleStore
 from shared.contracts.events import UnreadableEvent, decode
 from shared.platform.bus import Bus, PublishFailed
 from shared.platform.db import Document

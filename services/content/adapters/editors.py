@@ -8,14 +8,13 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.content.models import Role
+from services.content.domain.editors import Editor, Role
 from shared.contracts.errors import Forbidden, Unauthenticated
 from shared.platform.db import Document
 from shared.platform.http import bearer_token
@@ -24,15 +23,6 @@ from shared.platform.http import bearer_token
 # keeps working at most this long on a replica that saw it recently.
 CACHE_SECONDS = 30.0
 BOOTSTRAP_NAME = "bootstrap-admin"
-
-
-@dataclass(frozen=True)
-class Editor:
-    name: str
-    role: Role
-
-    def may(self, role: Role) -> bool:
-        return self.role == "admin" or role == "editor"
 
 
 def token_hash(token: str) -> str:

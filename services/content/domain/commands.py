@@ -1,0 +1,81 @@
+"""What editors ask of an article, validated at the edge: the use cases' commands.
+
+These pydantic models are also the API's request bodies (and so its OpenAPI schemas).
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from shared.contracts.sections import SECTIONS_BY_SLUG
+from shared.contracts.text import ONE_LINE, MultiLine
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+HTTP_URL = r"^https?://[^\s\x00-\x1f\x7f]+$"
+Line = Annotated[str, Field(min_length=1, max_length=120, pattern=ONE_LINE)]
+
+
+def _known_section(value: str | None) -> str | None:
+    """A section slug; its display name is accepted too and stored as the slug."""
+    if value is None or value in SECTIONS_BY_SLUG:
+        return value
+    for section in SECTIONS_BY_SLUG.values():
+        if section.name.casefold() == value.casefold():
+            return section.slug
+    raise ValueError(f"unknown section; one of: {', '.join(SECTIONS_BY_SLUG)}")
+
+
+class _Editable(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ArticleDraft(_Editable):
+    """A new article; it starts as a draft."""
+
+    title: str = Field(min_length=1, max_length=300, pattern=ONE_LINE)
+    section: str = Field(
+        description="a section slug, see GET /api/sections",
+        json_schema_extra={"enum": list(SECTIONS_BY_SLUG)},
+    )
+    lead: MultiLine = Field(default="", max_length=2000)
+    body: MultiLine = Field(default="", max_length=200_000)
+    tags: list[Line] = Field(default_factory=list, max_length=20)
+    authors: list[Line] = Field(default_factory=list, max_length=20)
+    cover_image_url: str | None = Field(default=None, max_length=2048, pattern=HTTP_URL)
+    cover_caption: str = Field(default="", max_length=500, pattern=ONE_LINE)
+
+    _section = field_validator("section")(_known_section)
+
+
+class ArticlePatch(_Editable):
+    """Changes to an article; a missing or null field stays as it is."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300, pattern=ONE_LINE)
+    slug: str | None = Field(default=None, min_length=1, max_length=96, pattern=SLUG)
+    section: str | None = Field(default=None, json_schema_extra={"enum": list(SECTIONS_BY_SLUG)})
+    lead: MultiLine | None = Field(default=None, max_length=2000)
+    body: MultiLine | None = Field(default=None, max_length=200_000)
+    tags: list[Line] | None = Field(default=None, max_length=20)
+    authors: list[Line] | None = Field(default=None, max_length=20)
+    # "" removes the cover image.
+    cover_image_url: str | None = Field(default=None, max_length=2048, pattern=r"^$|" + HTTP_URL)
+    cover_caption: str | None = Field(default=None, max_length=500, pattern=ONE_LINE)
+    revision: int | None = Field(default=None, ge=1, description="409 if not the current one")
+
+    _section = field_validator("section")(_known_section)
+
+
+class ScheduleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    publish_at: AwareDatetime
+
+    @field_validator("publish_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # Stored and compared in UTC; "0001-01-01T00:00+14:00" has no UTC equivalent.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range once converted to UTC") from None
