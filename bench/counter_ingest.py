@@ -56,7 +56,7 @@ WRK_CONNECTIONS = 64
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 DIRECT_MESSAGES, PER_MESSAGE = 200, 100
 TOKEN = "bench-editor-token-0123456789"
-# Beacons batch by group commit alone (services/content/beacons.py), the default; set
+# Beacons batch by group commit alone (services/content/adapters/beacons.py), the default; set
 # VIEW_BATCH_WINDOW_MS to compare a batching window. Passed on and printed with the figures.
 VIEW_WINDOW_MS = os.environ.get("VIEW_BATCH_WINDOW_MS", "0")
 ACCEPTED = re.compile(

@@ -26,8 +26,8 @@ import aiosmtplib
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.notifier.compose import Composer  # noqa: E402
 from services.notifier.config import NotifierSettings  # noqa: E402
+from services.notifier.domain.compose import Composer  # noqa: E402
 from shared.contracts.events import ArticlePublished, new_envelope  # noqa: E402
 from shared.platform.bus import Bus  # noqa: E402
 from shared.platform.db import make_client  # noqa: E402

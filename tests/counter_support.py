@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from services.counter.visits import visit_starts
+from services.counter.domain.visits import visit_starts
 from shared.contracts.events import Envelope, PageView, PageViewed, new_envelope
 from tests.processes import ServiceProcess, answers_ok, free_port
 from tests.support import AMQP_URL, MONGO_URL, eventually

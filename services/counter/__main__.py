@@ -1,8 +1,6 @@
-"""Start the counter service: `python -m services.counter`."""
+"""Run the counter: `python -m services.counter` serves; `... baseline --visits N` imports."""
 
-from services.counter.app import create_app
-from services.counter.config import CounterSettings
-from shared.platform.runner import run_service
+from services.counter.entrypoints.cli import main
 
 if __name__ == "__main__":
-    run_service("counter", CounterSettings, create_app)
+    main()

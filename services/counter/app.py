@@ -9,16 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from pymongo.asynchronous.database import AsyncDatabase
 
-from services.counter.api import add_routes
+from services.counter.adapters.ingest import Ingest
+from services.counter.adapters.reader import StatsReader
+from services.counter.adapters.store import Collections, StatsStore
 from services.counter.config import CounterSettings
-from services.counter.folder import Folder
-from services.counter.ingest import Ingest
-from services.counter.keys import CLOSING, READER, SETTINGS, STORE
-from services.counter.reader import StatsReader
-from services.counter.store import StatsStore
-from shared.contracts.events import Envelope, PageViewed
-from shared.platform.db import TRANSIENT_ERRORS
+from services.counter.entrypoints.consumers import subscribe
+from services.counter.entrypoints.keys import CLOSING, READER, SETTINGS, STORE
+from services.counter.entrypoints.routes import add_routes
+from services.counter.fold import Folder
+from shared.platform.db import TRANSIENT_ERRORS, Document
 from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
 from shared.platform.lifecycle import connections
 from shared.platform.quarantine import Quarantine
@@ -41,17 +42,7 @@ def create_app(settings: CounterSettings) -> web.Application:
                 settings.refresh_interval_seconds,
             )
             ingest = Ingest(store.c.inbox, settings.flush_linger_seconds, settings.flush_max_events)
-            holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-            folder = Folder(
-                store.c,
-                Quarantine(db),
-                Lease(store.c.leases, "fold", holder, settings.lease_seconds),
-                settings.zone,
-                visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
-                online_window=timedelta(seconds=settings.online_window_seconds),
-                max_views=settings.fold_max_views,
-                idle_seconds=settings.fold_idle_seconds,
-            )
+            folder = build_folder(settings, db, store.c)
             app[STORE], app[READER] = store, reader
             tasks = {
                 "ingest": asyncio.create_task(ingest.run(), name="ingest"),
@@ -59,11 +50,7 @@ def create_app(settings: CounterSettings) -> web.Application:
                 "reader": asyncio.create_task(reader.run(), name="reader"),
             }
             checks["tasks"] = _tasks_alive(tasks)
-
-            async def record_views(event: Envelope[PageViewed]) -> None:
-                await ingest.add(str(event.event_id), event.data.views)
-
-            await bus.consume("counter", {PageViewed: record_views}, prefetch=settings.prefetch)
+            await subscribe(bus, ingest, settings.prefetch)
             try:
                 yield
             finally:
@@ -83,6 +70,23 @@ def create_app(settings: CounterSettings) -> web.Application:
     add_ops_routes(app, checks)
     add_routes(app)
     return app
+
+
+def build_folder(
+    settings: CounterSettings, db: AsyncDatabase[Document], collections: Collections
+) -> Folder:
+    """This replica's fold, folding whenever it holds the fold lease."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return Folder(
+        collections,
+        Quarantine(db),
+        Lease(collections.leases, "fold", holder, settings.lease_seconds),
+        settings.zone,
+        visit_timeout=timedelta(seconds=settings.visit_timeout_seconds),
+        online_window=timedelta(seconds=settings.online_window_seconds),
+        max_views=settings.fold_max_views,
+        idle_seconds=settings.fold_idle_seconds,
+    )
 
 
 def _tasks_alive(tasks: dict[str, "asyncio.Task[Any]"]) -> ReadinessCheck:

@@ -1,16 +1,20 @@
-"""The notifier app factory: the fan-out and delivery consumers, and the HTTP API."""
+"""The notifier's composition root: stores, use cases, consumers and routes, and their lifecycle."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
+from pymongo.asynchronous.database import AsyncDatabase
 
-from services.notifier.api import add_routes
-from services.notifier.compose import Composer
+from services.notifier.adapters.deliveries import DeliveryStore
+from services.notifier.adapters.signup_store import ConfirmationMails, SignupInbox
+from services.notifier.adapters.smtp import Sender
+from services.notifier.adapters.store import Blocklist, SubscriberStore, SuppressionStore
 from services.notifier.config import NotifierSettings
-from services.notifier.deliveries import DeliveryStore
-from services.notifier.fanout import FanOut
-from services.notifier.keys import (
+from services.notifier.domain.compose import Composer
+from services.notifier.entrypoints.consumers import consume
+from services.notifier.entrypoints.keys import (
     COMPOSER,
     DELIVERIES,
     FANOUT,
@@ -21,19 +25,19 @@ from services.notifier.keys import (
     SIGNUPS,
     STATUS_CACHE,
     SUBSCRIBERS,
+    SUBSCRIPTIONS,
     SUPPRESSIONS,
 )
-from services.notifier.models import DeliveryJob
-from services.notifier.ratelimit import SignupLimits
-from services.notifier.sending import Deliverer
-from services.notifier.signup_store import ConfirmationMails, SignupInbox
-from services.notifier.signups import Signups
-from services.notifier.smtp import Sender
-from services.notifier.store import Blocklist, SubscriberStore, SuppressionStore
-from services.notifier.ttlcache import TtlCache
-from shared.contracts.events import ArticlePublished
+from services.notifier.entrypoints.ratelimit import SignupLimits
+from services.notifier.entrypoints.routes import add_routes
+from services.notifier.entrypoints.ttlcache import TtlCache
+from services.notifier.usecases.delivery import Deliverer
+from services.notifier.usecases.fanout import FanOut
+from services.notifier.usecases.signups import Signups
+from services.notifier.usecases.subscriptions import Subscriptions
 from shared.platform.background import Supervisor, TaskSet
-from shared.platform.db import TRANSIENT_ERRORS
+from shared.platform.bus import Bus
+from shared.platform.db import TRANSIENT_ERRORS, Document
 from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
 from shared.platform.lifecycle import connections
 
@@ -43,61 +47,64 @@ def create_app(settings: NotifierSettings) -> web.Application:
     app[SETTINGS] = settings
     app[LIMITS] = SignupLimits(settings.signups_per_ip_per_hour, settings.trust_forwarded_for)
     app[STATUS_CACHE] = TtlCache()
-    supervisor = Supervisor()
     checks: dict[str, ReadinessCheck] = {}
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        sender = Sender(settings)
-        async with connections(settings, checks) as (db, bus):
-            subscribers, suppressions = SubscriberStore(db), SuppressionStore(db)
-            deliveries = DeliveryStore(db, settings.record_linger_ms / 1000)
-            composer = Composer(settings)
-            fanout = FanOut(settings, subscribers, suppressions, deliveries, bus)
-            deliverer = Deliverer(
-                settings,
-                deliveries,
-                suppressions,
-                Blocklist(subscribers, suppressions),
-                composer,
-                sender,
-            )
-            app[SUBSCRIBERS], app[SUPPRESSIONS], app[DELIVERIES] = (
-                subscribers,
-                suppressions,
-                deliveries,
-            )
-            app[COMPOSER], app[SENDER], app[FANOUT] = composer, sender, fanout
-            mails = ConfirmationMails(
-                db,
-                timedelta(minutes=settings.confirmation_interval_minutes),
-                settings.confirmations_per_address_per_day,
-                settings.zone,
-            )
-            app[SIGNUPS] = Signups(
-                settings, SignupInbox(db), mails, subscribers, suppressions, composer, sender
-            )
-            app[SIDE_TASKS] = TaskSet()
-            checks["smtp"] = sender.check
-            await bus.consume("notifier", {ArticlePublished: fanout.handle}, prefetch=1)
-            # The work queue every replica takes delivery jobs from.
-            await bus.consume(
-                "notifier.deliveries", {DeliveryJob: deliverer.handle}, prefetch=settings.prefetch
-            )
-            # Sign-ups that no replica finished (one died after answering) are taken over.
-            supervisor.start("signup-sweep", app[SIGNUPS].run())
-            checks["tasks"] = supervisor.check
-            yield
-            await supervisor.stop()
-            await app[SIDE_TASKS].wait()
-        await sender.close()
-
-    async def drain(app: web.Application) -> None:
-        # Before the bus waits for the jobs in flight: they finish their current sends only.
-        if SENDER in app:
-            app[SENDER].drain()
-
-    app.on_shutdown.append(drain)
-    app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(_drain)
+    app.cleanup_ctx.append(partial(_lifecycle, settings, checks))
     add_ops_routes(app, checks)
     add_routes(app)
     return app
+
+
+async def _lifecycle(
+    settings: NotifierSettings, checks: dict[str, ReadinessCheck], app: web.Application
+) -> AsyncIterator[None]:
+    sender = Sender(settings)
+    supervisor = Supervisor()
+    async with connections(settings, checks) as (db, bus):
+        deliverer = _wire(app, settings, db, bus, sender)
+        checks["smtp"] = sender.check
+        await consume(bus, app[FANOUT], deliverer, settings.prefetch)
+        # Sign-ups that no replica finished (one died after answering) are taken over.
+        supervisor.start("signup-sweep", app[SIGNUPS].run())
+        checks["tasks"] = supervisor.check
+        yield
+        await supervisor.stop()
+        await app[SIDE_TASKS].wait()
+    await sender.close()
+
+
+def _wire(
+    app: web.Application,
+    settings: NotifierSettings,
+    db: AsyncDatabase[Document],
+    bus: Bus,
+    sender: Sender,
+) -> Deliverer:
+    """Build the stores and use cases, keep what the handlers use in the app's state, and
+    return the deliverer, which only the bus uses."""
+    lease = timedelta(seconds=settings.claim_lease_seconds)
+    subscribers, suppressions = SubscriberStore(db), SuppressionStore(db)
+    deliveries = DeliveryStore(db, lease, settings.record_linger_ms / 1000)
+    composer = Composer(settings)
+    app[SUBSCRIBERS], app[SUPPRESSIONS], app[DELIVERIES] = subscribers, suppressions, deliveries
+    app[COMPOSER], app[SENDER], app[SIDE_TASKS] = composer, sender, TaskSet()
+    app[FANOUT] = FanOut(settings, subscribers, suppressions, deliveries, bus)
+    app[SUBSCRIPTIONS] = Subscriptions(subscribers, suppressions)
+    mails = ConfirmationMails(
+        db,
+        timedelta(minutes=settings.confirmation_interval_minutes),
+        settings.confirmations_per_address_per_day,
+        settings.zone,
+    )
+    inbox = SignupInbox(db, lease)
+    app[SIGNUPS] = Signups(
+        settings, inbox, mails, subscribers, suppressions, composer, sender, app[SIDE_TASKS]
+    )
+    blocklist = Blocklist(subscribers, suppressions)
+    return Deliverer(settings, deliveries, suppressions, blocklist, composer, sender)
+
+
+async def _drain(app: web.Application) -> None:
+    # Before the bus waits for the jobs in flight: they finish their current sends only.
+    if SENDER in app:
+        app[SENDER].drain()

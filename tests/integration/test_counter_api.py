@@ -82,7 +82,7 @@ async def test_baseline_import_then_views_total_is_baseline_plus_visits(
     # The command-line import writes the same document.
     env = {**counter_env(exchange, db_name), "HTTP_PORT": "8082"}
     done = subprocess.run(
-        [sys.executable, "-m", "services.counter.baseline", "--visits", "2000000"],
+        [sys.executable, "-m", "services.counter", "baseline", "--visits", "2000000"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

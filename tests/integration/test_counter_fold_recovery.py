@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.counter.folder import Folder
-from services.counter.records import inbox_document, pack_views
-from services.counter.store import Collections
+from services.counter.adapters.records import inbox_document, pack_views
+from services.counter.adapters.store import Collections
+from services.counter.fold import Folder
 from shared.contracts.events import PageView
 from shared.platform.db import Document
 from shared.platform.quarantine import Quarantine

@@ -8,8 +8,8 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.counter.claims import Claims
-from services.counter.store import Collections
+from services.counter.adapters.store import Collections
+from services.counter.fold.claims import MessageClaims
 from shared.platform.db import Document
 from shared.platform.storage.lease import Lease, LeaseLost
 from shared.platform.storage.writes import no_fence
@@ -51,16 +51,16 @@ async def test_claims_count_each_message_once_and_take_over_uncommitted_claims(
     db: AsyncDatabase[Document],
 ) -> None:
     collections = Collections(db)
-    claims = Claims(collections, no_fence)
+    claims = MessageClaims(collections, no_fence)
     assert await claims.claim(["a", "b"], seq=1) == {"a", "b"}
     await collections.fold_records(1).insert_one({"_id": 1, "events": ["a", "b"]})
     # Duplicates of counted messages are refused, new ones taken.
     assert await claims.claim(["a", "b", "c"], seq=2) == {"c"}
     # Fold 2 crashed before committing; its next attempt takes only "c" again...
-    assert await Claims(collections, no_fence).claim(["c"], seq=2) == {"c"}
+    assert await MessageClaims(collections, no_fence).claim(["c"], seq=2) == {"c"}
     await collections.fold_records(2).insert_one({"_id": 2, "events": ["c"]})
     # ...an attempt at fold 3 claims "d" and "e" and crashes; the committed fold 3 took "d"
     # only, so "e" is still free for fold 4.
     assert await claims.claim(["d", "e"], seq=3) == {"d", "e"}
     await collections.fold_records(3).insert_one({"_id": 3, "events": ["d"]})
-    assert await Claims(collections, no_fence).claim(["d", "e", "c"], seq=4) == {"e"}
+    assert await MessageClaims(collections, no_fence).claim(["d", "e", "c"], seq=4) == {"e"}

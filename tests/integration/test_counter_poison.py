@@ -22,10 +22,10 @@ import pytest
 from bson import Binary
 from pymongo import AsyncMongoClient
 
-from services.counter import folder as folder_module
-from services.counter.folder import Folder
-from services.counter.records import inbox_document, pack, pack_views
-from services.counter.store import Collections
+from services.counter.adapters.records import inbox_document, pack, pack_views
+from services.counter.adapters.store import Collections
+from services.counter.fold import Folder
+from services.counter.fold import plan as plan_module
 from shared.contracts.events import PageView, encode
 from shared.platform.bus import Bus
 from shared.platform.db import Document
@@ -196,14 +196,14 @@ async def test_a_batch_that_fails_every_time_is_narrowed_to_the_document_that_fa
 ) -> None:
     """A failure nobody foresaw (here injected into the fold's arithmetic for one visitor)
     is narrowed down to one inbox document, which is set aside; every other is counted."""
-    fold_views = folder_module.fold_views  # type: ignore[attr-defined]
+    fold_views = plan_module.fold_views  # type: ignore[attr-defined]
 
     def failing_for_the_poison(batch: list[Any], *args: Any) -> Any:
         if any(view.visitor.startswith("visitor-poison") for view in batch):
             raise ValueError("a failure nobody foresaw")
         return fold_views(batch, *args)
 
-    monkeypatch.setattr(folder_module, "fold_views", failing_for_the_poison)
+    monkeypatch.setattr(plan_module, "fold_views", failing_for_the_poison)
     for n, seed in enumerate(("one", "two", "poison", "three", "four")):
         message = (f"message-{n}", pack_views(views(n + 1, seed)))
         await collections.inbox.insert_one(inbox_document([message]))

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
-from services.notifier.keys import COMPOSER, SUBSCRIBERS
-from services.notifier.tokens import sign
+from services.notifier.domain.tokens import sign
+from services.notifier.entrypoints.keys import COMPOSER, SUBSCRIBERS
 from tests.notifier_support import SIGNING_KEY, delete_notifier_topology, legacy_token
 from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT, Mailpit, eventually
 
@@ -43,7 +43,7 @@ def local(url: str) -> str:
 async def status_of(client: TestClient[Any, Any], email: str) -> str:
     subscriber = await client.app[SUBSCRIBERS].get(email)
     assert subscriber is not None
-    return str(subscriber["status"])
+    return str(subscriber.status)
 
 
 async def test_double_opt_in_through_the_real_smtp_server(

@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
-from services.notifier.models import DeliveryJob
+from services.notifier.domain.deliveries import DeliveryJob
 from shared.contracts.events import ArticlePublished, new_envelope
 from shared.platform.bus import Bus
 from shared.platform.db import Document

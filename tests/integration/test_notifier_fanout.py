@@ -1,16 +1,17 @@
 """The fan-out survives a crash half way: the redelivered event still queues every job."""
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
 
+from services.notifier.adapters.deliveries import DeliveryStore
+from services.notifier.adapters.store import SubscriberStore, SuppressionStore
 from services.notifier.config import NotifierSettings
-from services.notifier.deliveries import DeliveryStore
-from services.notifier.fanout import FanOut
-from services.notifier.models import DeliveryJob
-from services.notifier.store import SubscriberStore, SuppressionStore
+from services.notifier.domain.deliveries import DeliveryJob
+from services.notifier.usecases.fanout import FanOut
 from shared.contracts.events import Envelope, decode, new_envelope
 from shared.platform.bus import Bus, RetryLater
 from shared.platform.db import Document
@@ -22,6 +23,8 @@ from tests.notifier_support import (
 )
 
 pytestmark = pytest.mark.integration
+
+LEASE = timedelta(seconds=120)
 
 
 class CrashingBus(Bus):
@@ -51,7 +54,7 @@ async def test_a_crash_mid_fan_out_then_redelivery_queues_every_job(
     readers = [f"ban-{n:02d}-{run_id}@example.vn" for n in range(25)]
     await add_subscribers(db, readers)
     settings = NotifierSettings(mongo_db=db_name, signing_key=SIGNING_KEY, chunk_size=4)
-    stores = (SubscriberStore(db), SuppressionStore(db), DeliveryStore(db))
+    stores = (SubscriberStore(db), SuppressionStore(db), DeliveryStore(db, LEASE))
     article = published_article(f"fan-{run_id}")
     event = new_envelope(article, "content")
 
@@ -85,7 +88,7 @@ async def test_a_failed_publish_is_retried_in_place_not_dropped(
     settings = NotifierSettings(mongo_db=db_name, signing_key=SIGNING_KEY)
     unconnected = Bus("amqp://guest:guest@127.0.0.1:5672/", "never-connected")
     fanout = FanOut(
-        settings, SubscriberStore(db), SuppressionStore(db), DeliveryStore(db), unconnected
+        settings, SubscriberStore(db), SuppressionStore(db), DeliveryStore(db, LEASE), unconnected
     )
     article = published_article(f"loi-{run_id}")
     with pytest.raises(RetryLater):

@@ -16,8 +16,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
-from services.notifier.keys import FANOUT
-from services.notifier.models import DeliveryJob
+from services.notifier.domain.deliveries import DeliveryJob
+from services.notifier.entrypoints.keys import FANOUT
 from shared.contracts.events import ArticlePublished, encode, new_envelope
 from shared.platform.db import Document
 from tests.notifier_support import (

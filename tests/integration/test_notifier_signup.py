@@ -14,12 +14,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.notifier.adapters.signup_store import ConfirmationMails, SignupInbox
 from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
-from services.notifier.keys import COMPOSER, SENDER, SUBSCRIBERS, SUPPRESSIONS
-from services.notifier.models import SubscribeRequest
-from services.notifier.signup_store import ConfirmationMails, SignupInbox
-from services.notifier.signups import Signups
+from services.notifier.domain.models import SubscribeRequest
+from services.notifier.entrypoints.keys import (
+    COMPOSER,
+    SENDER,
+    SIDE_TASKS,
+    SUBSCRIBERS,
+    SUPPRESSIONS,
+)
+from services.notifier.usecases.signups import Signups
 from shared.platform.db import Document
 from tests.notifier_support import (
     SIGNING_KEY,
@@ -124,7 +130,7 @@ async def test_a_sign_up_answered_before_a_crash_is_processed_by_the_sweep(
     """Finding 2: nothing accepted is lost. Requests left by a replica that died after
     answering (unclaimed) or while processing (claim older than the lease) are taken over at
     start; one that a live replica holds is left to it."""
-    inbox = SignupInbox(db)
+    inbox = SignupInbox(db, timedelta(seconds=5))
     earlier = datetime.now(ZONE) - timedelta(minutes=2)
     unclaimed, dropped, held = (f"{name}-{run_id}@example.vn" for name in ("a", "b", "c"))
     ids = {
@@ -144,7 +150,7 @@ async def test_a_sign_up_answered_before_a_crash_is_processed_by_the_sweep(
     for email in (unclaimed, dropped):
         subscriber = await client.app[SUBSCRIBERS].get(email)
         assert subscriber is not None
-        assert (subscriber["status"], subscriber["sections"]) == ("pending", ["thong-bao"])
+        assert (subscriber.status, subscriber.sections) == ("pending", ["thong-bao"])
     remaining = [doc["_id"] async for doc in db["signup_requests"].find({})]
     assert remaining == [ids[held]]
     claims = sorted([doc["_id"] async for doc in db["signup_claims"].find({})])
@@ -161,12 +167,13 @@ async def test_only_one_replica_processes_a_sign_up(
     replicas = [
         Signups(
             settings,
-            SignupInbox(db),
+            SignupInbox(db, timedelta(seconds=settings.claim_lease_seconds)),
             ConfirmationMails(db, timedelta(0), 5, ZONE),  # no spacing: only the claim decides
             app[SUBSCRIBERS],
             app[SUPPRESSIONS],
             app[COMPOSER],
             app[SENDER],
+            app[SIDE_TASKS],
         )
         for _ in range(2)
     ]

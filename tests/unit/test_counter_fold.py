@@ -3,16 +3,10 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.counter.fold import fold_views
-from services.counter.records import (
-    View,
-    field_key,
-    from_field_key,
-    inbox_document,
-    pack_views,
-    unpack_messages,
-)
-from services.counter.visits import Sessions
+from services.counter.adapters.records import inbox_document, pack_views, unpack_messages
+from services.counter.domain.layout import field_key, from_field_key
+from services.counter.domain.visits import Sessions, View
+from services.counter.fold.tally import fold_views
 from shared.contracts.events import PageView
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -6,8 +6,8 @@ from typing import Any, cast
 import pytest
 from pymongo.errors import AutoReconnect, BulkWriteError
 
-from services.counter.ingest import Ingest
-from services.counter.records import unpack_messages
+from services.counter.adapters.ingest import Ingest
+from services.counter.adapters.records import unpack_messages
 from shared.contracts.events import PageView
 from shared.platform.bus import RetryLater
 from tests.support import eventually

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from services.counter.models import DailyQuery, Figure, TopQuery
+from services.counter.schemas import DailyQuery, Figure, TopQuery
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from services.notifier.compose import Composer
 from services.notifier.config import NotifierSettings
-from services.notifier.tokens import verify
+from services.notifier.domain.compose import Composer
+from services.notifier.domain.tokens import verify
 from shared.contracts.events import ArticlePublished
 
 KEY = "unit-signing-key-0123456789abcdef0123"

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from services.notifier.config import NotifierSettings
-from services.notifier.links import Links
-from services.notifier.tokens import BadToken, Purpose, sign, verify
+from services.notifier.domain.links import Links
+from services.notifier.domain.tokens import BadToken, Purpose, sign, verify
 from tests.notifier_support import legacy_token
 
 KEY = b"unit-signing-key-0123456789abcdef0123"

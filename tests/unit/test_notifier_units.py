@@ -6,16 +6,12 @@ import aiosmtplib
 import pytest
 from pydantic import ValidationError
 
+from services.notifier.adapters.smtp import Draining, Permanent, Sender, Transient
 from services.notifier.config import NotifierSettings
-from services.notifier.models import (
-    DeliveryJob,
-    PreferencesRequest,
-    SubscribeRequest,
-    SubscriberListQuery,
-    TokenQuery,
-)
-from services.notifier.ratelimit import WindowLimiter
-from services.notifier.smtp import Draining, Permanent, Sender, Transient
+from services.notifier.domain.deliveries import DeliveryJob
+from services.notifier.domain.models import PreferencesRequest, SubscribeRequest
+from services.notifier.entrypoints.ratelimit import WindowLimiter
+from services.notifier.schemas import SubscriberListQuery, TokenQuery
 from shared.contracts.events import decode, encode, new_envelope
 from tests.notifier_support import published_article
 

@@ -2,8 +2,9 @@
 
 import time
 
-from services.counter.records import View, inbox_document, pack_views, unpack_checked
-from services.counter.view_ids import RecentViewIds
+from services.counter.adapters.records import inbox_document, pack_views, unpack_checked
+from services.counter.domain.view_ids import RecentViewIds
+from services.counter.domain.visits import View
 from shared.contracts.events import PageView
 
 

@@ -4,7 +4,7 @@ import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
-from services.counter.visits import Sessions, add_view, visit_starts
+from services.counter.domain.visits import Sessions, add_view, visit_starts
 
 T0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 TIMEOUT = timedelta(minutes=30)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from shared.platform.db import Document
+from shared.platform.storage.writes import insert_or_ignore
 from shared.presentation.vietnamese import local_day
 
 SALT_LIFETIME = timedelta(hours=48)
@@ -81,11 +81,9 @@ class VisitorHasher:
         document = await self._salts.find_one({"_id": key})
         if document is None:
             now = datetime.now(UTC)
-            try:
-                salt = secrets.token_hex(32)
-                await self._salts.insert_one({"_id": key, "salt": salt, "created_at": now})
-            except DuplicateKeyError:
-                pass  # another replica made today's salt first; use theirs
+            salt = {"_id": key, "salt": secrets.token_hex(32), "created_at": now}
+            # If another replica made today's salt first, theirs is read back below.
+            await insert_or_ignore(self._salts, salt)
             # No TTL indexes on FerretDB: the replica that turns the day deletes old salts.
             await self._salts.delete_many({"created_at": {"$lt": now - SALT_LIFETIME}})
             document = await self._salts.find_one({"_id": key})

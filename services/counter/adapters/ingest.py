@@ -14,8 +14,8 @@ import structlog
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, OperationFailure
 
+from services.counter.adapters.records import MAX_DOCUMENT_VIEWS, inbox_document, pack_views
 from services.counter.metrics import INGEST_BATCH
-from services.counter.records import MAX_DOCUMENT_VIEWS, inbox_document, pack_views
 from shared.contracts.events import PageView
 from shared.platform.bus import RetryLater
 from shared.platform.db import Document
@@ -86,7 +86,11 @@ class Ingest:
                 future.set_exception(outcome)
 
     async def _insert(self, documents: list[Document]) -> None:
-        """Insert all; a duplicate key is a document a refused-looking attempt did store."""
+        """Insert all; a duplicate key is a document a refused-looking attempt did store.
+
+        Not storage.insert_many_or_ignore: that one gives up on the first bulk error that is
+        not a duplicate, where this retries just the documents refused (SQLite busy inside
+        a bulk insert), so a busy moment does not send the whole batch back to the bus."""
         delay = 0.001
         for _ in range(30):
             try:

@@ -8,18 +8,10 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from services.counter.store import Snapshot, StatsStore
+from services.counter.adapters.store import StatsStore
+from services.counter.domain.stats import Snapshot, widget_numbers
 
 log = structlog.get_logger(__name__)
-
-
-def widget_numbers(snapshot: Snapshot) -> tuple[int, int, int]:
-    """Online · Hôm nay · Tổng: visitors online, visits today, visits ever plus the baseline."""
-    return (
-        snapshot.online,
-        snapshot.today.visits,
-        snapshot.all_time.visits + snapshot.baseline,
-    )
 
 
 class StatsReader:

@@ -1,38 +1,20 @@
-"""How stored messages look in the inbox: a few documents, the views packed in JSON."""
+"""How the inbox and the fold records are stored: a few documents, their contents packed JSON."""
 
 import json
-import string
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from bson import Binary
 
+from services.counter.domain.visits import View
 from shared.contracts.events import PageView
 from shared.platform.db import Document
 
 UTC_ZONE = ZoneInfo("UTC")
 # 20,000 views of ~100 bytes: far under MongoDB's 16 MB document limit.
 MAX_DOCUMENT_VIEWS = 20_000
-
-
-@dataclass(frozen=True)
-class View:
-    """What the fold needs of a view; the path and referrer are not counted."""
-
-    visitor: str
-    article_id: str | None
-    is_bot: bool
-    agent_family: str | None
-    at_ms: int
-    view_id: str | None = None  # the gateway's request id: a resent beacon has the same
-
-    @property
-    def at(self) -> datetime:
-        return datetime.fromtimestamp(self.at_ms / 1000, UTC)
 
 
 def pack_views(views: list[PageView]) -> list[list[Any]]:
@@ -112,30 +94,3 @@ def pack(value: Any) -> Binary:
 
 def unpack_json(value: bytes) -> Any:
     return json.loads(bytes(value))
-
-
-SAFE_KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")
-EMPTY_KEY = "%"  # no encoded name is a lone '%'
-
-
-def field_key(name: str) -> str:
-    """Any text (an article id, an agent family) as a document key: total and reversible.
-
-    Every character but ASCII letters, digits, '-' and '_' is percent-encoded byte by byte,
-    so no key holds a '.', a leading '$', a NUL or anything else a database may refuse,
-    whatever a client or producer sent.
-    """
-    if not name:
-        return EMPTY_KEY
-    return "".join(
-        char if char in SAFE_KEY_CHARACTERS else "".join(f"%{b:02X}" for b in char.encode())
-        for char in name
-    )
-
-
-def from_field_key(key: str) -> str:
-    """The name a key stands for; also reads the keys of earlier versions, which encoded
-    only '%', '.' and '$' and wrote the empty name as "%00"."""
-    if key in (EMPTY_KEY, "%00"):
-        return ""
-    return unquote(key, errors="replace")

@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from services.counter.records import View
+from services.counter.domain.visits import View
 
 WINDOW_SECONDS = 120.0
 

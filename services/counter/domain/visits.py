@@ -1,10 +1,27 @@
-"""Visit logic: a visit is a run of one visitor's views with no gap longer than the timeout."""
+"""Views and visits: a visit is a run of one visitor's views with no gap over the timeout."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 VisitorDay = tuple[date, str]
 Visits = list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class View:
+    """What the fold needs of a view; the path and referrer are not counted."""
+
+    visitor: str
+    article_id: str | None
+    is_bot: bool
+    agent_family: str | None
+    at_ms: int
+    view_id: str | None = None  # the gateway's request id: a resent beacon has the same
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(self.at_ms / 1000, UTC)
 
 
 def visit_starts(views: Iterable[tuple[str, datetime]], timeout: timedelta) -> list[datetime]:

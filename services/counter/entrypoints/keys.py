@@ -2,9 +2,9 @@
 
 from aiohttp import web
 
+from services.counter.adapters.reader import StatsReader
+from services.counter.adapters.store import StatsStore
 from services.counter.config import CounterSettings
-from services.counter.reader import StatsReader
-from services.counter.store import StatsStore
 
 SETTINGS = web.AppKey("settings", CounterSettings)
 STORE = web.AppKey("store", StatsStore)

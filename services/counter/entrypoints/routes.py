@@ -4,8 +4,8 @@ from functools import partial
 
 from aiohttp import web
 
-from services.counter import views
-from services.counter.models import (
+from services.counter.entrypoints import views
+from services.counter.schemas import (
     ArticleViews,
     Baseline,
     BaselineRequest,

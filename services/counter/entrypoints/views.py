@@ -6,8 +6,9 @@ from datetime import date, datetime
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from services.counter.keys import CLOSING, READER, SETTINGS, STORE
-from services.counter.models import (
+from services.counter.domain.stats import Snapshot, widget_numbers
+from services.counter.entrypoints.keys import CLOSING, READER, SETTINGS, STORE
+from services.counter.schemas import (
     ArticleCount,
     ArticleViews,
     Baseline,
@@ -28,8 +29,7 @@ from services.counter.models import (
     WidgetFormatted,
     WidgetItem,
 )
-from services.counter.reader import widget_numbers
-from services.counter.store import Snapshot
+from services.counter.usecases import set_baseline
 from shared.contracts.errors import Malformed
 from shared.contracts.text import ID_PATTERN
 from shared.platform.http import json_response, read_model, read_query, require_admin_token
@@ -201,5 +201,5 @@ async def get_bots(request: web.Request) -> web.Response:
 async def put_baseline(request: web.Request) -> web.Response:
     require_admin(request)
     body = await read_model(request, BaselineRequest)
-    updated_at = await request.app[STORE].set_baseline(body.visits)
+    updated_at = await set_baseline(request.app[STORE], body.visits)
     return json_response(Baseline(visits=Figure.of(body.visits), updated_at=updated_at))

@@ -3,22 +3,28 @@
 Tombstones live in one collection per UTC day (`folded_YYYYMMDD`); a claim inserts into
 today's and yesterday's, so a duplicate arriving up to a day later (at least) meets its
 tombstone, and pruning is dropping a whole old collection instead of scanning one.
+
+Not shared/platform/storage's Claims (claim with lease): that one gives a key to one holder
+at a time, attempt by attempt, and forgets it on release. Here a claim is never released
+and never expires within its day: it is the proof that a message was counted, settled by
+the fold records (a claim of a fold that never committed is taken over), for thousands of
+messages at once in one `insert_many` per day.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from services.counter.store import Collections
+from services.counter.adapters.store import Collections
+from services.counter.domain import layout
 from shared.platform.db import Document
 from shared.platform.storage.writes import Fence, insert_many_or_ignore, write
 
-PREFIX = "folded_"
 KEEP_DAYS = 2
 
 
-class Claims:
+class MessageClaims:
     def __init__(self, collections: Collections, fence: Fence) -> None:
         self.c = collections
         self._fence = fence
@@ -26,7 +32,8 @@ class Claims:
 
     def _buckets(self) -> list[AsyncCollection[Document]]:
         today = datetime.now(UTC).date()
-        return [self.c.named(_name(today - timedelta(days=n))) for n in range(KEEP_DAYS)]
+        days = [today - timedelta(days=n) for n in range(KEEP_DAYS)]
+        return [self.c.named(layout.tombstones_name(day)) for day in days]
 
     async def claim(self, ids: list[str], seq: int) -> set[str]:
         """The messages of `ids` that no committed fold counted; they are claimed for `seq`.
@@ -70,11 +77,8 @@ class Claims:
         self._events_of.clear()
 
     async def prune(self) -> None:
-        keep = {_name(datetime.now(UTC).date() - timedelta(days=n)) for n in range(KEEP_DAYS)}
+        today = datetime.now(UTC).date()
+        keep = {layout.tombstones_name(today - timedelta(days=n)) for n in range(KEEP_DAYS)}
         for name in await self.c.db.list_collection_names():
-            if name.startswith(PREFIX) and name not in keep and name < max(keep):
+            if name.startswith(layout.TOMBSTONES_PREFIX) and name not in keep and name < max(keep):
                 await self.c.db.drop_collection(name)
-
-
-def _name(day: date) -> str:
-    return f"{PREFIX}{day:%Y%m%d}"

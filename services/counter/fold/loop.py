@@ -1,30 +1,30 @@
-"""The fold: the lease holder turns stored messages into the figures, exactly once each.
-
-A fold takes inbox documents, claims each message with a tombstone insert (a duplicate key
-means it was folded before, unless that earlier claim belongs to a fold that never
-committed), computes the increments, and commits by inserting the fold record
-`_id = <sequence>` that holds them. Only then are the increments applied, each aggregate
-document remembering the last sequence applied to it, so a fold cut short by a crash is
-finished by the next holder without applying anything twice. No multi-document transaction
-is needed: every decision is one unique insert, and every aggregate document has one writer
-(the lease holder; the lease fences each write, so a slow former holder stops writing
-before its successor starts).
-"""
+"""The fold's loop: while this replica holds the lease, take inbox documents, claim their
+messages, plan the fold, commit it and apply it; set aside what cannot be folded."""
 
 import asyncio
 import base64
 import contextlib
 import time
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from pymongo.errors import DuplicateKeyError
 
-from services.counter.claims import Claims
-from services.counter.fold import fold_views
+from services.counter.adapters.store import Collections
+from services.counter.domain import layout
+from services.counter.domain.view_ids import RecentViewIds
+from services.counter.domain.visits import Sessions
+from services.counter.fold.apply import Applier, Phases
+from services.counter.fold.claims import MessageClaims
+from services.counter.fold.plan import Batch, FoldPlan, Work, plan_fold, read_batch
+from services.counter.fold.poison import Suspects, is_outage
+from services.counter.fold.record import (
+    load_sessions,
+    recall_view_ids,
+    record_document,
+    work_of,
+)
+from services.counter.fold.summary import Summary
 from services.counter.metrics import (
     FOLD_HOLDER,
     FOLD_SECONDS,
@@ -32,22 +32,15 @@ from services.counter.metrics import (
     FOLDED_VIEWS,
     FOLDED_VIEWS_DUPLICATE,
 )
-from services.counter.poison import ATTEMPTS, Suspects, is_outage
-from services.counter.records import View, pack, unpack_checked, unpack_json
-from services.counter.store import FOLDS_PER_COLLECTION, FOLDS_PREFIX, Collections
-from services.counter.summary import Summary
-from services.counter.view_ids import WINDOW_SECONDS, RecentViewIds
-from services.counter.visits import Sessions
 from shared.platform.db import Document
 from shared.platform.quarantine import Quarantine
 from shared.platform.storage.lease import Lease, LeaseLost
-from shared.platform.storage.writes import insert_many_or_ignore, write
+from shared.platform.storage.writes import insert_or_ignore, write
 
 log = structlog.get_logger(__name__)
 
 INBOX_READ = 500
 RECORD_COLLECTIONS_KEPT = 3  # the last 2,000-3,000 folds: enough to settle any claim
-VISITORS_PREFIX = "visitors_"
 PRUNE_EVERY_SECONDS = 60.0
 
 
@@ -72,17 +65,16 @@ class Folder:
         self._idle = idle_seconds
         self._sessions = Sessions(visit_timeout)
         self._next_seq: int | None = None  # None: recover before folding
-        self._claims = Claims(collections, lease.check)
+        self._claims = MessageClaims(collections, lease.check)
         self._summary = Summary(
             collections, zone, int(online_window.total_seconds() * 1000), lease.check
         )
+        self._applier = Applier(collections, quarantine, self._summary, lease.check)
         self._pruned_at = 0.0
         self._stopping = asyncio.Event()
-        # Poison: the inbox documents the current fold took, suspicions about them, and
-        # how often each delta of a committed fold failed to apply.
+        # Poison: the inbox documents the current fold took, and suspicions about them.
         self._taken: list[str] = []
         self._suspects = Suspects()
-        self._delta_failures: dict[tuple[int, str, str], int] = {}
         self._recent_ids = RecentViewIds()
 
     async def run(self) -> None:
@@ -91,18 +83,7 @@ class Folder:
             folded = 0
             self._taken = []
             try:
-                holding = await self._lease.held()
-                FOLD_HOLDER.set(holding)
-                if not holding:
-                    self._next_seq = None
-                else:
-                    if self._next_seq is None:
-                        await self._recover()
-                    folded = await self.fold_once()
-                    if folded:
-                        self._suspects.cleared()
-                    await self._summary.publish(self._sessions, folded=False)
-                    await self._prune()
+                folded = await self._turn()
             except asyncio.CancelledError:
                 raise
             except LeaseLost as error:
@@ -121,49 +102,42 @@ class Folder:
     def stop(self) -> None:
         self._stopping.set()
 
+    async def _turn(self) -> int:
+        """One fold if this replica holds the lease; how many inbox documents it took."""
+        holding = await self._lease.held()
+        FOLD_HOLDER.set(holding)
+        if not holding:
+            self._next_seq = None
+            return 0
+        if self._next_seq is None:
+            await self._recover()
+        folded = await self.fold_once()
+        if folded:
+            self._suspects.cleared()
+        await self._summary.publish(self._sessions, folded=False)
+        await self._prune()
+        return folded
+
     async def _recover(self) -> None:
         """Finish the last committed fold if it was cut short, and reload the sessions."""
-        summary = await self.c.totals.find_one({"_id": "summary"})
+        summary = await self.c.totals.find_one({"_id": layout.SUMMARY})
         applied = int(summary.get("applied", 0)) if summary else 0
         record = await self.c.fold_records(applied + 1).find_one({"_id": applied + 1})
         self._summary.reset(applied)
         if record is not None:
             log.info("fold.finishing", seq=applied + 1)
-            await self._apply(record, guarded=True)
+            await self._apply(work_of(record), guarded=True)
             applied += 1
         self._sessions = Sessions(self._visit_timeout)
-        today = self._today()
-        for day in (today - timedelta(days=1), today):
-            folds = [doc async for doc in self.c.named(visitors_name(day)).find({})]
-            for doc in sorted(folds, key=lambda doc: int(doc["_id"])):
-                self._sessions.update(
-                    {
-                        (day, str(visitor)): [(int(a), int(b)) for a, b in runs]
-                        for visitor, runs in unpack_json(doc["r"])
-                    }
-                )
+        await load_sessions(self.c, self._today(), self._sessions)
         self._claims.forget()
-        await self._recall_view_ids(applied)
+        self._recent_ids = await recall_view_ids(self.c, applied)
         self._next_seq = applied + 1
         log.info("fold.holding", next_seq=self._next_seq, sessions=len(self._sessions))
-
-    async def _recall_view_ids(self, applied: int) -> None:
-        """The view ids the folds of the last window counted, from their records."""
-        self._recent_ids = RecentViewIds()
-        since = datetime.now(UTC) - timedelta(seconds=WINDOW_SECONDS)
-        collections = {
-            self.c.fold_records(max(applied - n, 0)).name for n in (0, FOLDS_PER_COLLECTION)
-        }
-        for name in sorted(collections):
-            query = self.c.named(name).find({"at": {"$gte": since}}, {"ids": 1, "at": 1})
-            async for record in query:
-                if "ids" in record:
-                    self._recent_ids.add(unpack_json(record["ids"]), record["at"].timestamp())
 
     async def fold_once(self) -> int:
         """Fold a part of the inbox; return how many documents it took (0: nothing to do)."""
         assert self._next_seq is not None
-        seq = self._next_seq
         documents = await self._take()
         if not documents:
             return 0
@@ -171,57 +145,17 @@ class Folder:
             await self._set_aside(documents[0], self._suspects.reason)
             return 1
         started = time.perf_counter()  # after the read: an empty read is not a fold
-        phases: dict[str, float] = {}
-        messages = await self._unpack(documents)
-        fresh = await self._claims.claim(list(dict.fromkeys(eid for eid, _ in messages)), seq)
-        claimed: list[View] = []
-        counted: set[str] = set()
-        for event_id, message_views in messages:
-            if event_id in fresh and event_id not in counted:  # twice in the inbox: once
-                counted.add(event_id)
-                claimed.extend(message_views)
-        views = self._recent_ids.unseen(claimed)  # a beacon the gateway sent twice: once
-        view_ids = [view.view_id for view in views if view.view_id is not None]
-        phases["claim"] = time.perf_counter()
-        result = fold_views(views, self._sessions, self._zone)
-        record = {
-            "_id": seq,
-            "at": datetime.now(UTC),
-            "events": sorted(fresh),
-            "taken": [str(document["_id"]) for document in documents],
-            "ids": pack(view_ids),  # read back by a new holder (RecentViewIds)
-            # Packed: FerretDB stores no nested arrays, and nothing here is queried.
-            "work": pack(
-                {
-                    "deltas": [[name, key, incs] for name, key, incs in result.deltas()],
-                    "visitors": [
-                        [day.isoformat(), v, runs] for (day, v), runs in result.seen.items()
-                    ],
-                }
-            ),
-        }
-        if not await self._lease.held():
-            raise LeaseLost(f"lease lost before fold {seq}")
-        try:
-            await write(lambda: self.c.fold_records(seq).insert_one(record), self._lease.check)
-        except DuplicateKeyError:
-            raise LeaseLost(f"fold {seq} was committed by another replica") from None
+        batch = read_batch(documents, self._zone)
+        await self._set_aside_unreadable(batch)
+        fresh = await self._claims.claim(batch.event_ids, self._next_seq)
+        phases = {"claim": time.perf_counter()}
+        plan = plan_fold(self._next_seq, batch, fresh, self._recent_ids, self._sessions, self._zone)
+        await self._commit(plan)
         phases["commit"] = time.perf_counter()
-        await self._apply(record, guarded=False, phases=phases)
-        self._recent_ids.add(view_ids)
-        self._next_seq = seq + 1
-        log.debug(
-            "fold.done",
-            seq=seq,
-            messages=len(messages),
-            views=len(views),
-            ms={name: round((at - started) * 1000, 1) for name, at in phases.items()},
-        )
-        FOLD_SECONDS.observe(time.perf_counter() - started)
-        FOLDED_MESSAGES.labels("counted").inc(len(counted))
-        FOLDED_MESSAGES.labels("duplicate").inc(len(messages) - len(counted))
-        FOLDED_VIEWS_DUPLICATE.inc(len(claimed) - len(views))
-        FOLDED_VIEWS.inc(result.total.views + result.total.bot_views)
+        await self._apply(plan.work, guarded=False, phases=phases)
+        self._recent_ids.add(plan.view_ids)
+        self._next_seq = plan.work.seq + 1
+        _report(plan, started, phases)
         return len(documents)
 
     async def _take(self) -> list[Document]:
@@ -238,22 +172,25 @@ class Folder:
         self._taken = [str(document["_id"]) for document in documents]
         return documents
 
-    async def _unpack(self, documents: list[Document]) -> list[tuple[str, list[View]]]:
-        """The messages of these documents; what cannot be read is set aside at once (the
-        same bytes fail the same way every time) and the rest is folded."""
-        messages: list[tuple[str, list[View]]] = []
-        for document in documents:
-            try:
-                readable, unreadable = unpack_checked(document, self._zone)
-            except Exception as error:  # the document as a whole is unreadable
-                await self._set_aside(document, repr(error))
-                continue
-            for item in unreadable:
-                await self._quarantine.put(
-                    "fold-message", item.event_id, {"views": item.raw}, item.reason
-                )
-            messages.extend(readable)
-        return messages
+    async def _commit(self, plan: FoldPlan) -> None:
+        """Insert the fold record: from then on the fold counts, applied or not yet."""
+        seq = plan.work.seq
+        if not await self._lease.held():
+            raise LeaseLost(f"lease lost before fold {seq}")
+        record = record_document(plan, datetime.now(UTC))
+        if not await insert_or_ignore(self.c.fold_records(seq), record, self._lease.check):
+            raise LeaseLost(f"fold {seq} was committed by another replica")
+
+    async def _apply(self, work: Work, guarded: bool, phases: Phases | None = None) -> None:
+        await self._applier.apply(work, self._sessions, guarded, phases)
+
+    async def _set_aside_unreadable(self, batch: Batch) -> None:
+        for unreadable in batch.unreadable_documents:
+            await self._set_aside(unreadable.document, unreadable.reason)
+        for item in batch.unreadable_messages:
+            await self._quarantine.put(
+                "fold-message", item.event_id, {"views": item.raw}, item.reason
+            )
 
     async def _set_aside(self, document: Document, reason: str) -> None:
         """Quarantine an inbox document, then take it out of the inbox."""
@@ -264,74 +201,6 @@ class Folder:
         await write(lambda: self.c.inbox.delete_one({"_id": doc_id}), self._lease.check)
         self._suspects.cleared()
 
-    async def _apply(
-        self, record: Document, guarded: bool, phases: dict[str, float] | None = None
-    ) -> None:
-        """Apply a committed fold; `guarded` skips documents that already have it."""
-        seq = int(record["_id"])
-        work = unpack_json(record["work"])
-        applied: list[Any] = []
-        for name, key, incs in work["deltas"]:
-            collection = self.c.named(name)
-            if guarded:
-                current = await collection.find_one({"_id": key})
-                if current is not None and int(current.get("seq", 0)) >= seq:
-                    continue
-            update: dict[str, Any] = {"$inc": incs, "$set": {"seq": seq}}
-            upsert = partial(collection.update_one, {"_id": key}, update, upsert=True)
-            try:
-                await write(upsert, self._lease.check)
-            except Exception as error:
-                # One document's update fails as a whole or not at all, so a poison one
-                # can be set aside alone, exactly once, and the fold goes on.
-                if is_outage(error) or not await self._poison_delta(seq, name, key, incs, error):
-                    raise
-                continue
-            applied.append([name, key, incs])
-        by_day: dict[str, list[Any]] = {}
-        for day, visitor, runs in work["visitors"]:
-            by_day.setdefault(day, []).append([visitor, runs])
-        for day, entries in by_day.items():
-            # One document per fold and day: later folds override earlier ones on restore.
-            collection = self.c.named(visitors_name(date.fromisoformat(day)))
-            document = {"_id": seq, "r": pack(entries)}
-            await insert_many_or_ignore(collection, [document], self._lease.check)
-        if self._delta_failures:  # this fold is applied: its earlier failures are history
-            self._delta_failures = {f: n for f, n in self._delta_failures.items() if f[0] != seq}
-        if phases is not None:
-            phases["applied"] = time.perf_counter()
-        if not guarded:
-            self._sessions.update(
-                {
-                    (date.fromisoformat(d), v): [(a, b) for a, b in runs]
-                    for d, v, runs in work["visitors"]
-                }
-            )
-        # The figures are stored: show them, and mark the fold applied (one write), before
-        # the slower clean-up. A crash after this leaves the batch in the inbox; the next
-        # fold meets it again, finds the tombstones of this committed fold, and drops it.
-        self._summary.account(applied)
-        await self._summary.publish(self._sessions, folded=True, applied=seq)
-        if phases is not None:
-            phases["published"] = time.perf_counter()
-        taken = record["taken"]
-        await write(lambda: self.c.inbox.delete_many({"_id": {"$in": taken}}), self._lease.check)
-        if phases is not None:
-            phases["cleaned"] = time.perf_counter()
-
-    async def _poison_delta(
-        self, seq: int, name: str, key: str, incs: dict[str, int], error: Exception
-    ) -> bool:
-        """Count a failure of one delta; once it failed `ATTEMPTS` times, quarantine it."""
-        failed = (seq, name, key)
-        self._delta_failures[failed] = self._delta_failures.get(failed, 0) + 1
-        if self._delta_failures[failed] < ATTEMPTS:
-            return False
-        del self._delta_failures[failed]
-        item = {"seq": seq, "collection": name, "document": key, "inc": incs}
-        await self._quarantine.put("fold-delta", f"{seq}:{name}:{key}", item, repr(error))
-        return True
-
     async def _prune(self) -> None:
         """Drop whole collections of days gone by: nothing here scans a growing collection."""
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
@@ -339,23 +208,33 @@ class Folder:
         self._pruned_at = time.monotonic()
         yesterday = self._today() - timedelta(days=1)
         self._sessions.forget_before(yesterday)
-        oldest_kept = visitors_name(yesterday)
-        for name in await self.c.db.list_collection_names():
-            if name.startswith(VISITORS_PREFIX) and name < oldest_kept:
-                await self.c.db.drop_collection(name)
+        await self._drop_before(layout.VISITORS_PREFIX, layout.visitors_name(yesterday))
         await self._claims.prune()
         if self._next_seq is not None:
-            oldest_kept = self.c.fold_records(
-                self._next_seq - (RECORD_COLLECTIONS_KEPT - 1) * FOLDS_PER_COLLECTION
-            ).name
-            for name in await self.c.db.list_collection_names():
-                if name.startswith(FOLDS_PREFIX) and name < oldest_kept:
-                    await self.c.db.drop_collection(name)
+            oldest_seq = (
+                self._next_seq - (RECORD_COLLECTIONS_KEPT - 1) * layout.FOLDS_PER_COLLECTION
+            )
+            await self._drop_before(layout.FOLDS_PREFIX, layout.fold_records_name(oldest_seq))
+
+    async def _drop_before(self, prefix: str, oldest_kept: str) -> None:
+        for name in await self.c.db.list_collection_names():
+            if name.startswith(prefix) and name < oldest_kept:
+                await self.c.db.drop_collection(name)
 
     def _today(self) -> date:
         return datetime.now(self._zone).date()
 
 
-def visitors_name(day: date) -> str:
-    """The visit state of one local day: dropped whole when the day is two days old."""
-    return f"{VISITORS_PREFIX}{day:%Y%m%d}"
+def _report(plan: FoldPlan, started: float, phases: Phases) -> None:
+    log.debug(
+        "fold.done",
+        seq=plan.work.seq,
+        messages=plan.messages,
+        views=plan.counted_views,
+        ms={name: round((at - started) * 1000, 1) for name, at in phases.items()},
+    )
+    FOLD_SECONDS.observe(time.perf_counter() - started)
+    FOLDED_MESSAGES.labels("counted").inc(plan.counted_messages)
+    FOLDED_MESSAGES.labels("duplicate").inc(plan.messages - plan.counted_messages)
+    FOLDED_VIEWS_DUPLICATE.inc(plan.claimed_views - plan.counted_views)
+    FOLDED_VIEWS.inc(plan.folded_views)

@@ -1,6 +1,6 @@
-"""The summary readers serve: every figure of the widget in one document, written by the folder.
+"""The summary readers serve: every figure of the widget in one document, written by the fold.
 
-One document, so a reader never sees one measure of a fold without the others. The folder
+One document, so a reader never sees one measure of a fold without the others. The fold
 is the only writer of the figures, so it keeps them in memory and adds each fold's
 increments, reading the documents back only when it starts holding or a day begins.
 """
@@ -8,16 +8,18 @@ increments, reading the documents back only when it starts holding or a day begi
 import time
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.counter.store import Collections
-from services.counter.visits import Sessions
+from services.counter.adapters.store import Collections
+from services.counter.domain import layout
+from services.counter.domain.visits import Sessions
+from services.counter.fold.tally import Delta
 from shared.platform.db import Document
 from shared.platform.storage.writes import Fence, write
 
-REWRITE_SECONDS = 5.0  # at least this often, so a reader can tell the folder is alive
+REWRITE_SECONDS = 5.0  # at least this often, so a reader can tell the fold is alive
 ONLINE_CHECK_SECONDS = 1.0  # online changes with the clock alone: a second is fine enough
+PER_ARTICLE = f"{layout.ARTICLE_VIEWS}."  # the summary holds a day's figures, not its articles
 
 
 class Summary:
@@ -42,16 +44,17 @@ class Summary:
         self._figures = None
         self._applied = applied
 
-    def account(self, deltas: list[Any]) -> None:
+    def account(self, deltas: list[Delta]) -> None:
         """Add a fold's increments to the figures held in memory."""
         if self._figures is None:
             return
         figures = self._figures[1]
         for name, key, incs in deltas:
-            if name == "totals" and key == "total":
-                _add(figures["total"], incs)
-            elif name == "days" and key in figures["days"]:
-                _add(figures["days"][key], {k: n for k, n in incs.items() if k[:2] != "a."})
+            if name == layout.TOTALS and key == layout.TOTAL:
+                _add(figures[layout.TOTAL], incs)
+            elif name == layout.DAYS and key in figures["days"]:
+                day_figures = {k: n for k, n in incs.items() if not k.startswith(PER_ARTICLE)}
+                _add(figures["days"][key], day_figures)
 
     async def publish(self, sessions: Sessions, folded: bool, applied: int | None = None) -> None:
         """Write the summary after a fold (`applied`: the fold it now includes), or when
@@ -63,34 +66,40 @@ class Summary:
             return
         self._online_checked = now
         online = sessions.online(int(time.time() * 1000), self._online_window_ms)
-        if stale or self._figures is None:
+        if stale:
             self._figures = (today, await self._read(today))
-        elif (
-            not folded
-            and self._published is not None
-            and self._published[0] == online
-            and now - self._published[1] < REWRITE_SECONDS
-        ):
+        elif not folded and self._published_lately(online, now):
             return
         if applied is not None:
             self._applied = applied
+        await self._write(online)
+        self._published = (online, now)
+
+    def _published_lately(self, online: int, now: float) -> bool:
+        """Whether the summary already shows this number online, and was written lately."""
+        if self._published is None:
+            return False
+        published_online, published_at = self._published
+        return published_online == online and now - published_at < REWRITE_SECONDS
+
+    async def _write(self, online: int) -> None:
+        assert self._figures is not None
         summary = {
             **self._figures[1],
             "online": online,
             "applied": self._applied,
             "at": datetime.now(UTC),
         }
-        replace = partial(self.c.totals.replace_one, {"_id": "summary"}, summary, upsert=True)
-        await write(replace, self._fence)
-        self._published = (online, now)
+        key = {"_id": layout.SUMMARY}
+        await write(partial(self.c.totals.replace_one, key, summary, upsert=True), self._fence)
 
     async def _read(self, today: date) -> Document:
         # The folder is the only writer of these documents: what it reads is current.
-        total = await self.c.totals.find_one({"_id": "total"})
+        total = await self.c.totals.find_one({"_id": layout.TOTAL})
         days = {}
         for day in (today - timedelta(days=1), today):
             days[day.isoformat()] = _figures(await self.c.days.find_one({"_id": day.isoformat()}))
-        return {"total": _figures(total), "days": days}
+        return {layout.TOTAL: _figures(total), "days": days}
 
 
 def _add(figures: Document, incs: dict[str, int]) -> None:
@@ -105,4 +114,6 @@ def _add(figures: Document, incs: dict[str, int]) -> None:
 
 def _figures(document: Document | None) -> Document:
     """A total or day document as the summary holds it: without ids and per-article views."""
-    return {k: v for k, v in (document or {}).items() if k not in ("_id", "seq", "a")}
+    return {
+        k: v for k, v in (document or {}).items() if k not in ("_id", "seq", layout.ARTICLE_VIEWS)
+    }

@@ -1,19 +1,22 @@
-"""What a batch of views adds to the figures: pure arithmetic, no I/O (the folder stores it)."""
+"""What a batch of views adds to the figures: pure arithmetic, no I/O (the fold stores it)."""
 
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from services.counter.records import View, field_key
-from services.counter.visits import Sessions, VisitorDay, Visits, add_view
+from services.counter.domain import layout
+from services.counter.domain.visits import Sessions, View, VisitorDay, Visits, add_view
 
-ARTICLE_SHARDS = 2
 
-# (collection, document _id, {field path: increment})
-Delta = tuple[str, str, dict[str, int]]
+class Delta(NamedTuple):
+    """Increments of one aggregate document, by field path."""
+
+    collection: str
+    key: str
+    increments: dict[str, int]
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Tally:
             "bot_views": self.bot_views,
             "other_views": self.other_views,
         }
-        fields.update({f"bots.{field_key(name)}": n for name, n in self.bots.items()})
+        fields.update({layout.bot_path(name): n for name, n in self.bots.items()})
         return {name: n for name, n in fields.items() if n}
 
 
@@ -45,28 +48,23 @@ class FoldResult:
     seen: dict[VisitorDay, Visits]  # the visits of each visitor this batch saw
 
     def deltas(self) -> list[Delta]:
-        """Increments by document; every document is written by the folder alone."""
+        """Increments by document; every document is written by the fold alone."""
         result: list[Delta] = []
         if figures := self.total.figures():
-            result.append(("totals", "total", figures))
+            result.append(Delta(layout.TOTALS, layout.TOTAL, figures))
         shards: dict[str, dict[str, int]] = {}
         for day, tally in sorted(self.days.items()):
             # A day's figures and its per-article views in one document: one write a day.
             figures = tally.figures()
-            figures.update({f"a.{field_key(a)}": n for a, n in tally.articles.items()})
+            figures.update({layout.article_path(a): n for a, n in tally.articles.items()})
             if figures:
-                result.append(("days", day.isoformat(), figures))
+                result.append(Delta(layout.DAYS, day.isoformat(), figures))
             for article, n in tally.articles.items():
-                shard = shards.setdefault(article_shard(article), {})
-                key = f"a.{field_key(article)}"
-                shard[key] = shard.get(key, 0) + n
-        result.extend(("articles", shard, counts) for shard, counts in sorted(shards.items()))
+                shard = shards.setdefault(layout.article_shard(article), {})
+                path = layout.article_path(article)
+                shard[path] = shard.get(path, 0) + n
+        result.extend(Delta(layout.ARTICLES, shard, n) for shard, n in sorted(shards.items()))
         return result
-
-
-def article_shard(article_id: str) -> str:
-    """Articles' all-time views live in a few documents, so a fold writes a few, not hundreds."""
-    return f"shard-{zlib.crc32(article_id.encode()) % ARTICLE_SHARDS:02d}"
 
 
 def fold_views(views: Iterable[View], sessions: Sessions, zone: ZoneInfo) -> FoldResult:

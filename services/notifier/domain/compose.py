@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from services.notifier.config import NotifierSettings
-from services.notifier.links import Links
+from services.notifier.domain.links import Links
 from shared.contracts.events import ArticlePublished
 from shared.presentation.vietnamese import date_line
 
 TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=jinja2.FileSystemLoader(Path(__file__).parents[1] / "templates"),
     # Event content is untrusted: everything is escaped in HTML; text parts are plain text.
     autoescape=jinja2.select_autoescape(["html"]),
     keep_trailing_newline=True,

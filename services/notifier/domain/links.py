@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 from services.notifier.config import NotifierSettings
-from services.notifier.tokens import Purpose, sign
+from services.notifier.domain.tokens import Purpose, sign
 
 
 class Links:

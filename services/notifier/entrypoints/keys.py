@@ -2,16 +2,17 @@
 
 from aiohttp import web
 
-from services.notifier.compose import Composer
+from services.notifier.adapters.deliveries import DeliveryStore
+from services.notifier.adapters.smtp import Sender
+from services.notifier.adapters.store import SubscriberStore, SuppressionStore
 from services.notifier.config import NotifierSettings
-from services.notifier.deliveries import DeliveryStore
-from services.notifier.fanout import FanOut
-from services.notifier.models import DeliveryStatus
-from services.notifier.ratelimit import SignupLimits
-from services.notifier.signups import Signups
-from services.notifier.smtp import Sender
-from services.notifier.store import SubscriberStore, SuppressionStore
-from services.notifier.ttlcache import TtlCache
+from services.notifier.domain.compose import Composer
+from services.notifier.entrypoints.ratelimit import SignupLimits
+from services.notifier.entrypoints.ttlcache import TtlCache
+from services.notifier.schemas import DeliveryStatus
+from services.notifier.usecases.fanout import FanOut
+from services.notifier.usecases.signups import Signups
+from services.notifier.usecases.subscriptions import Subscriptions
 from shared.platform.background import TaskSet
 
 SETTINGS = web.AppKey("settings", NotifierSettings)
@@ -24,4 +25,5 @@ FANOUT = web.AppKey("fanout", FanOut)
 LIMITS = web.AppKey("limits", SignupLimits)
 SIDE_TASKS = web.AppKey("side_tasks", TaskSet)
 SIGNUPS = web.AppKey("signups", Signups)
+SUBSCRIPTIONS = web.AppKey("subscriptions", Subscriptions)
 STATUS_CACHE = web.AppKey("status_cache", TtlCache[DeliveryStatus])

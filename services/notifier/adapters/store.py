@@ -1,20 +1,35 @@
-"""Subscribers, suppressions and opt-outs in MongoDB; a subscriber's `_id` is its address."""
+"""Subscribers, suppressions and opt-outs in MongoDB; a subscriber's `_id` is its address.
+
+Documents are mapped to the domain's types here and nowhere else.
+"""
 
 import asyncio
-import contextlib
+import dataclasses
 import time
 from datetime import UTC, datetime
-from typing import Literal
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from services.notifier.models import PreferencesRequest
+from services.notifier.domain.models import (
+    PreferencesRequest,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+)
 from shared.platform.db import Document
 from shared.platform.storage.writes import insert_or_ignore
 
-SubscriberStatus = Literal["pending", "confirmed", "unsubscribed"]
+
+def _subscriber(document: Document) -> Subscriber:
+    return Subscriber(
+        email=str(document["_id"]),
+        status=document["status"],
+        # FerretDB v1 drops an empty array written by an upsert: absent means all too.
+        sections=[str(slug) for slug in document.get("sections") or []],
+        paused=bool(document.get("paused")),
+        language=str(document.get("language", "vi")),
+    )
 
 
 class SubscriberStore:
@@ -27,7 +42,7 @@ class SubscriberStore:
         # change made after the fan-out picked the recipients.
         self.opt_outs: AsyncCollection[Document] = db["opt_outs"]
 
-    async def add(self, email: str, sections: list[str], language: str) -> Document:
+    async def add(self, email: str, sections: list[str], language: str) -> Subscriber:
         """Add as pending, or return the existing subscriber unchanged: signing up is idempotent
         and cannot change someone else's preferences. An insert, never an update: on FerretDB
         even a no-op upsert of an existing document could undo a concurrent change to it."""
@@ -43,14 +58,15 @@ class SubscriberStore:
                 "created_at": datetime.now(UTC),
             },
         )
-        subscriber = await self.subscribers.find_one({"_id": email})
+        subscriber = await self.get(email)
         assert subscriber is not None
         return subscriber
 
-    async def get(self, email: str) -> Document | None:
-        return await self.subscribers.find_one({"_id": email})
+    async def get(self, email: str) -> Subscriber | None:
+        document = await self.subscribers.find_one({"_id": email})
+        return None if document is None else _subscriber(document)
 
-    async def set_status(self, email: str, status: SubscriberStatus) -> Document | None:
+    async def set_status(self, email: str, status: SubscriberStatus) -> Subscriber | None:
         """Change the status; None if there is no such subscriber."""
         subscriber = await self.get(email)
         if subscriber is None:
@@ -59,20 +75,11 @@ class SubscriberStore:
         await self.subscribers.update_one(
             {"_id": email}, {"$set": {"status": status, f"{status}_at": now}}
         )
-        subscriber["status"] = status
-        await self._sync_opt_out(subscriber)
-        return subscriber
+        changed = dataclasses.replace(subscriber, status=status)
+        await self._sync_opt_out(changed)
+        return changed
 
-    async def confirm(self, email: str) -> Document | None:
-        """Confirm a pending subscriber; any other status stays as it is. A confirmation
-        link opened again after an unsubscribe (mail scanners re-open links) must not
-        subscribe the address again. None if there is no such subscriber."""
-        subscriber = await self.get(email)
-        if subscriber is None or subscriber["status"] != "pending":
-            return subscriber
-        return await self.set_status(email, "confirmed")
-
-    async def set_preferences(self, email: str, change: PreferencesRequest) -> Document | None:
+    async def set_preferences(self, email: str, change: PreferencesRequest) -> Subscriber | None:
         subscriber = await self.get(email)
         if subscriber is None:
             return None
@@ -81,46 +88,51 @@ class SubscriberStore:
             update["language"] = change.language
         update["preferences_at"] = datetime.now(UTC)
         await self.subscribers.update_one({"_id": email}, {"$set": update})
-        subscriber.update(update)
-        await self._sync_opt_out(subscriber)
-        return subscriber
+        changed = dataclasses.replace(
+            subscriber,
+            sections=change.sections,
+            paused=change.paused,
+            language=change.language or subscriber.language,
+        )
+        await self._sync_opt_out(changed)
+        return changed
 
-    async def _sync_opt_out(self, subscriber: Document) -> None:
-        email = subscriber["_id"]
-        if subscriber["status"] == "confirmed" and not subscriber.get("paused"):
-            await self.opt_outs.delete_one({"_id": email})
+    async def _sync_opt_out(self, subscriber: Subscriber) -> None:
+        if subscriber.receives_mail:
+            await self.opt_outs.delete_one({"_id": subscriber.email})
         else:
-            with contextlib.suppress(DuplicateKeyError):
-                await self.opt_outs.insert_one({"_id": email, "at": datetime.now(UTC)})
+            await insert_or_ignore(
+                self.opt_outs, {"_id": subscriber.email, "at": datetime.now(UTC)}
+            )
 
     async def recipients(self, section_slug: str, excluded: set[str]) -> list[tuple[str, str]]:
         """Confirmed, not paused, not suppressed subscribers of the section: (address,
         language), by address."""
         confirmed = self.subscribers.find(
-            {"status": "confirmed"}, projection={"sections": 1, "paused": 1, "language": 1}
+            {"status": "confirmed"},
+            projection={"status": 1, "sections": 1, "paused": 1, "language": 1},
         )
-        chosen = [
-            (str(subscriber["_id"]), str(subscriber.get("language", "vi")))
-            async for subscriber in confirmed
-            if not subscriber.get("paused")
-            and subscriber["_id"] not in excluded
-            # FerretDB v1 drops an empty array written by an upsert: absent means all too.
-            and (not subscriber.get("sections") or section_slug in subscriber["sections"])
-        ]
-        return sorted(chosen)
+        found = [_subscriber(document) async for document in confirmed]
+        return sorted(
+            (subscriber.email, subscriber.language)
+            for subscriber in found
+            if subscriber.receives_mail
+            and subscriber.email not in excluded
+            and subscriber.wants(section_slug)
+        )
 
     async def languages(self, emails: list[str]) -> dict[str, str]:
         found = self.subscribers.find({"_id": {"$in": emails}}, projection={"language": 1})
         return {str(doc["_id"]): str(doc.get("language", "vi")) async for doc in found}
 
-    async def page(self, status: str | None, after: str | None, limit: int) -> list[Document]:
+    async def page(self, status: str | None, after: str | None, limit: int) -> list[Subscriber]:
         query: Document = {}
         if status is not None:
             query["status"] = status
         if after is not None:
             query["_id"] = {"$gt": after}
         cursor = self.subscribers.find(query).sort("_id", 1).limit(limit)
-        return [subscriber async for subscriber in cursor]
+        return [_subscriber(document) async for document in cursor]
 
     async def opted_out(self) -> set[str]:
         return {str(doc["_id"]) async for doc in self.opt_outs.find({}, projection={"_id": 1})}
@@ -133,17 +145,22 @@ class SuppressionStore:
         self.suppressions: AsyncCollection[Document] = db["suppressions"]
 
     async def add(self, email: str, reason: str) -> None:
-        with contextlib.suppress(DuplicateKeyError):
-            await self.suppressions.insert_one(
-                {"_id": email, "reason": reason[:500], "suppressed_at": datetime.now(UTC)}
-            )
+        document = {"_id": email, "reason": reason[:500], "suppressed_at": datetime.now(UTC)}
+        await insert_or_ignore(self.suppressions, document)
 
     async def lift(self, email: str) -> bool:
         result = await self.suppressions.delete_one({"_id": email})
         return result.deleted_count == 1
 
-    async def all(self) -> list[Document]:
-        return [doc async for doc in self.suppressions.find({}).sort("_id", 1)]
+    async def all(self) -> list[Suppression]:
+        return [
+            Suppression(
+                email=str(doc["_id"]),
+                reason=str(doc.get("reason", "")),
+                suppressed_at=doc["suppressed_at"],
+            )
+            async for doc in self.suppressions.find({}).sort("_id", 1)
+        ]
 
     async def emails(self) -> set[str]:
         return {str(doc["_id"]) async for doc in self.suppressions.find({}, projection={"_id": 1})}

@@ -6,27 +6,16 @@ its claim, and mails a confirmation only after inserting that mail's slot.
 """
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.notifier.models import SubscribeRequest
+from services.notifier.domain.models import Signup, SubscribeRequest
 from shared.platform.db import Document
+from shared.platform.storage.claims import Claim, Claims
 from shared.platform.storage.writes import insert_or_ignore
-
-
-@dataclass(frozen=True)
-class Signup:
-    """A sign-up as the form sent it, accepted and not yet processed."""
-
-    id: str
-    email: str
-    sections: list[str]
-    language: str
-    received_at: datetime
 
 
 class SignupInbox:
@@ -36,9 +25,9 @@ class SignupInbox:
     that inserted it makes that attempt. A claim older than the lease with its request
     still waiting belongs to a replica that died: attempt n+1 may go ahead."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], lease: timedelta) -> None:
         self.requests: AsyncCollection[Document] = db["signup_requests"]
-        self.claims: AsyncCollection[Document] = db["signup_claims"]
+        self.claims = Claims(db["signup_claims"], lease)
 
     async def add(self, request: SubscribeRequest, now: datetime) -> str:
         request_id = secrets.token_hex(16)
@@ -66,31 +55,19 @@ class SignupInbox:
             received_at=document["received_at"],
         )
 
-    async def claim(
-        self, request_id: str, owner: str, lease: timedelta, now: datetime
-    ) -> int | None:
+    async def claim(self, request_id: str, owner: str) -> Claim | None:
         """The attempt this caller won, or None: another replica holds the request, or it
         was finished meanwhile."""
-        attempt = 1
-        while True:
-            claim_id = f"{request_id}#{attempt}"
-            claim = {"_id": claim_id, "owner": owner, "claimed_at": now}
-            if await insert_or_ignore(self.claims, claim):
-                return attempt
-            held = await self.claims.find_one({"_id": claim_id})
-            if held is None or now - held["claimed_at"] < lease:
-                return None
-            attempt += 1  # its holder died: the next attempt is decided by the next insert
+        return await self.claims.claim(request_id, owner)
 
-    async def finish(self, request_id: str, attempt: int) -> None:
+    async def finish(self, claim: Claim) -> None:
         # The request first: once it is gone no sweep can find it, so no new claim comes.
-        await self.requests.delete_one({"_id": request_id})
-        await self.release(request_id, attempt)
+        await self.requests.delete_one({"_id": claim.key})
+        await self.claims.release(claim)
 
-    async def release(self, request_id: str, attempt: int) -> None:
-        """Remove the claims up to `attempt` (the request is done, by us or by another)."""
-        claims = [f"{request_id}#{n}" for n in range(1, attempt + 1)]
-        await self.claims.delete_many({"_id": {"$in": claims}})
+    async def release(self, claim: Claim) -> None:
+        """Remove the claims up to this one (the request is done, by us or by another)."""
+        await self.claims.release(claim)
 
     async def waiting(self, received_before: datetime, limit: int) -> list[str]:
         """Requests still there: left by a replica that died, or whose mail could not go."""

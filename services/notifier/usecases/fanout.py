@@ -10,10 +10,12 @@ import uuid
 
 import structlog
 
+from services.notifier.adapters.deliveries import DeliveryStore
+from services.notifier.adapters.store import SubscriberStore, SuppressionStore
 from services.notifier.config import NotifierSettings
-from services.notifier.deliveries import DeliveryStore
-from services.notifier.models import DeliveryJob, is_plausible_address
-from services.notifier.store import SubscriberStore, SuppressionStore
+from services.notifier.domain.deliveries import DeliveryJob, chunks
+from services.notifier.domain.models import is_plausible_address
+from shared.contracts.errors import NotFound
 from shared.contracts.events import ArticlePublished, Envelope, new_envelope
 from shared.platform.bus import Bus, PublishFailed, RetryLater
 
@@ -36,19 +38,14 @@ class FanOut:
         self._bus = bus
 
     async def handle(self, event: Envelope[ArticlePublished]) -> None:
+        """Fan a published article out to its section's subscribers, once per event."""
         event_id = str(event.event_id)
         if await self._deliveries.fanout_done(event_id):
             log.info("fanout.already_done", event_id=event_id)
             return
         article = event.data
         await self._deliveries.save_article(article)
-        excluded = await self._suppressions.emails()
-        found = await self._subscribers.recipients(article.section_slug, excluded)
-        # A record that is not a plausible address (written around the API) would make every
-        # job of its chunk unreadable, and so stop the others' mail: it is left out instead.
-        recipients = [(email, language) for email, language in found if is_plausible_address(email)]
-        if len(recipients) < len(found):
-            log.warning("fanout.implausible_addresses_left_out", count=len(found) - len(recipients))
+        recipients = await self._recipients(article.section_slug)
         languages = {email: language for email, language in recipients if language != "vi"}
         emails = [email for email, _ in recipients]
         jobs = await self.enqueue(
@@ -59,6 +56,31 @@ class FanOut:
             "fanout.done", article_id=article.article_id, recipients=len(recipients), jobs=jobs
         )
 
+    async def _recipients(self, section_slug: str) -> list[tuple[str, str]]:
+        excluded = await self._suppressions.emails()
+        found = await self._subscribers.recipients(section_slug, excluded)
+        # A record that is not a plausible address (written around the API) would make every
+        # job of its chunk unreadable, and so stop the others' mail: it is left out instead.
+        recipients = [(email, language) for email, language in found if is_plausible_address(email)]
+        if len(recipients) < len(found):
+            log.warning("fanout.implausible_addresses_left_out", count=len(found) - len(recipients))
+        return recipients
+
+    async def retry_failed(self, article_id: str) -> int:
+        """Queue again every delivery of the article whose attempts all failed transiently;
+        return how many."""
+        article = await self._deliveries.article(article_id)
+        if article is None:
+            raise NotFound("no deliveries for this article")
+        failed = await self._deliveries.failed(article_id)
+        if failed:
+            limit = max(failed.values()) + self._settings.max_attempts
+            emails = sorted(failed)
+            languages = await self._subscribers.languages(emails)
+            await self.enqueue(article, emails, languages, limit, uuid.uuid4())
+        log.info("deliveries.retry_queued", article_id=article_id, queued=len(failed))
+        return len(failed)
+
     async def enqueue(
         self,
         article: ArticlePublished,
@@ -68,9 +90,8 @@ class FanOut:
         origin: uuid.UUID,
     ) -> int:
         """Create the deliveries and publish their jobs, chunk by chunk; return the job count."""
-        size = self._settings.chunk_size
-        chunks = [recipients[start : start + size] for start in range(0, len(recipients), size)]
-        for number, chunk in enumerate(chunks):
+        parts = chunks(recipients, self._settings.chunk_size)
+        for number, chunk in enumerate(parts):
             await self._deliveries.create(article.article_id, chunk)
             job = DeliveryJob.model_validate(
                 {
@@ -86,4 +107,4 @@ class FanOut:
                 await self._bus.publish(new_envelope(job, "notifier", event_id=job_id))
             except PublishFailed as error:
                 raise RetryLater(str(error)) from error
-        return len(chunks)
+        return len(parts)

@@ -9,16 +9,12 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import ValidationError
 
-from services.notifier.compose import TEMPLATES
-from services.notifier.keys import COMPOSER, SUBSCRIBERS
-from services.notifier.models import Answer, PreferencesRequest
-from services.notifier.views import (
-    CONFIRMED,
-    RESUBSCRIBED,
-    UNSUBSCRIBED,
-    token_email,
-)
-from shared.contracts.errors import Invalid, NotFound
+from services.notifier.domain.compose import TEMPLATES
+from services.notifier.domain.models import PreferencesRequest, Subscriber
+from services.notifier.entrypoints.edge import token_email
+from services.notifier.entrypoints.keys import COMPOSER, SUBSCRIPTIONS
+from services.notifier.schemas import CONFIRMED, RESUBSCRIBED, UNSUBSCRIBED, Answer
+from shared.contracts.errors import Invalid
 from shared.contracts.sections import SECTIONS
 from shared.platform.http import json_response
 
@@ -52,15 +48,13 @@ async def confirm_page(request: web.Request) -> web.Response:
 async def confirm_form(request: web.Request) -> web.Response:
     """The page's button: confirms a pending sign-up."""
     email = await token_email(request, "confirm")
-    subscriber = await request.app[SUBSCRIBERS].confirm(email)
-    if subscriber is None:
-        raise NotFound("no such subscription")
-    links = request.app[COMPOSER].links
-    if subscriber["status"] == "unsubscribed":
+    subscriber = await request.app[SUBSCRIPTIONS].confirm(email)
+    preferences_url = request.app[COMPOSER].links.preferences(email)
+    if subscriber.status == "unsubscribed":
         return _page(
-            heading="Đã hủy đăng ký", message=UNSUBSCRIBED, preferences_url=links.preferences(email)
+            heading="Đã hủy đăng ký", message=UNSUBSCRIBED, preferences_url=preferences_url
         )
-    return _page(heading="Đã xác nhận", message=CONFIRMED, preferences_url=links.preferences(email))
+    return _page(heading="Đã xác nhận", message=CONFIRMED, preferences_url=preferences_url)
 
 
 async def unsubscribe_page(request: web.Request) -> web.Response:
@@ -77,7 +71,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
 async def unsubscribe_form(request: web.Request) -> web.Response:
     """The page's button, or RFC 8058 one-click POST: a page for browsers, JSON otherwise."""
     email = await token_email(request, "unsubscribe")
-    await request.app[SUBSCRIBERS].set_status(email, "unsubscribed")
+    await request.app[SUBSCRIPTIONS].unsubscribe(email)
     if "text/html" not in request.headers.get("Accept", ""):
         return json_response(Answer(status="unsubscribed", message=UNSUBSCRIBED))
     links = request.app[COMPOSER].links
@@ -91,8 +85,7 @@ async def unsubscribe_form(request: web.Request) -> web.Response:
 
 async def resubscribe_form(request: web.Request) -> web.Response:
     email = await token_email(request, "preferences")
-    if await request.app[SUBSCRIBERS].set_status(email, "confirmed") is None:
-        raise NotFound("no such subscription")
+    await request.app[SUBSCRIPTIONS].resubscribe(email)
     links = request.app[COMPOSER].links
     return _page(
         heading="Đã đăng ký lại", message=RESUBSCRIBED, preferences_url=links.preferences(email)
@@ -101,14 +94,21 @@ async def resubscribe_form(request: web.Request) -> web.Response:
 
 async def preferences_page(request: web.Request) -> web.Response:
     email = await token_email(request, "preferences")
-    return await _preferences(request, email, saved=False)
+    subscriber = await request.app[SUBSCRIPTIONS].get(email)
+    return _preferences(request, subscriber, saved=False)
 
 
 async def preferences_form(request: web.Request) -> web.Response:
     email = await token_email(request, "preferences")
+    change = await _read_preferences_form(request)
+    subscriber = await request.app[SUBSCRIPTIONS].change_preferences(email, change)
+    return _preferences(request, subscriber, saved=True)
+
+
+async def _read_preferences_form(request: web.Request) -> PreferencesRequest:
     form = await request.post()
     try:
-        change = PreferencesRequest(
+        return PreferencesRequest(
             sections=[str(value) for value in form.getall("sections", [])],
             paused=form.get("paused") in ("1", "on", "true"),
         )
@@ -118,25 +118,19 @@ async def preferences_form(request: web.Request) -> web.Response:
             for e in error.errors(include_url=False, include_input=False)
         ]
         raise Invalid("the form does not match the schema", details) from None
-    if await request.app[SUBSCRIBERS].set_preferences(email, change) is None:
-        raise NotFound("no such subscription")
-    return await _preferences(request, email, saved=True)
 
 
-async def _preferences(request: web.Request, email: str, saved: bool) -> web.Response:
-    subscriber = await request.app[SUBSCRIBERS].get(email)
-    if subscriber is None:
-        raise NotFound("no such subscription")
+def _preferences(request: web.Request, subscriber: Subscriber, saved: bool) -> web.Response:
     links = request.app[COMPOSER].links
     text = TEMPLATES.get_template("preferences.html").render(
-        email=email,
+        email=subscriber.email,
         saved=saved,
-        status=subscriber["status"],
+        status=subscriber.status,
         sections=SECTIONS,
-        chosen=set(subscriber.get("sections") or []),
-        paused=bool(subscriber.get("paused")),
+        chosen=set(subscriber.sections),
+        paused=subscriber.paused,
         action=request.path_qs,
-        resubscribe_action=_local(links.resubscribe(email)),
-        unsubscribe_url=links.unsubscribe(email),
+        resubscribe_action=_local(links.resubscribe(subscriber.email)),
+        unsubscribe_url=links.unsubscribe(subscriber.email),
     )
     return web.Response(text=text, content_type="text/html")

@@ -17,13 +17,14 @@ from typing import Literal
 
 import structlog
 
-from services.notifier.compose import Composer
+from services.notifier.adapters.signup_store import ConfirmationMails, SignupInbox
+from services.notifier.adapters.smtp import Permanent, Sender, Transient
+from services.notifier.adapters.store import SubscriberStore, SuppressionStore
 from services.notifier.config import NotifierSettings
+from services.notifier.domain.compose import Composer
+from services.notifier.domain.models import Signup, SubscribeRequest
 from services.notifier.metrics import SIGNUPS
-from services.notifier.models import SubscribeRequest
-from services.notifier.signup_store import ConfirmationMails, Signup, SignupInbox
-from services.notifier.smtp import Permanent, Sender, Transient
-from services.notifier.store import SubscriberStore, SuppressionStore
+from shared.platform.background import TaskSet
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +46,7 @@ class Signups:
         suppressions: SuppressionStore,
         composer: Composer,
         sender: Sender,
+        after_answer: TaskSet,
     ) -> None:
         self._settings = settings
         self._inbox = inbox
@@ -53,8 +55,17 @@ class Signups:
         self._suppressions = suppressions
         self._composer = composer
         self._sender = sender
+        self._after_answer = after_answer
         self._lease = timedelta(seconds=settings.claim_lease_seconds)
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
+
+    async def sign_up(self, request: SubscribeRequest) -> None:
+        """Accept the sign-up; the rest runs after the caller answered."""
+        # One insert, the same for every address, then the answer; the subscriber, whether a
+        # confirmation is due and the email come after it, so neither the answer nor its
+        # timing says anything about the address.
+        request_id = await self.receive(request)
+        self._after_answer.start(self.process_later(request_id))
 
     async def receive(self, request: SubscribeRequest) -> str:
         """Store the sign-up: the only work before the answer, the same for every address."""
@@ -67,34 +78,33 @@ class Signups:
     async def process(self, request_id: str) -> bool:
         """Process the request, unless another replica holds it or has finished it;
         True if this call did."""
-        attempt = await self._inbox.claim(request_id, self.owner, self._lease, datetime.now(UTC))
-        if attempt is None:
+        claim = await self._inbox.claim(request_id, self.owner)
+        if claim is None:
             return False
         claimed_at = time.monotonic()
         signup = await self._inbox.get(request_id)
         if signup is None:  # finished by another replica between its listing and our claim
-            await self._inbox.release(request_id, attempt)
+            await self._inbox.release(claim)
             return False
         outcome = await self._confirm_if_due(signup, claimed_at)
         SIGNUPS.labels(outcome).inc()
         if outcome == "unsent":
             # Kept, with its claim: once the lease is over, a sweep mails it again.
-            log.warning("signup.left_for_later", attempt=attempt)
+            log.warning("signup.left_for_later", attempt=claim.attempt)
         else:
-            await self._inbox.finish(request_id, attempt)
+            await self._inbox.finish(claim)
         return True
 
     async def _confirm_if_due(self, signup: Signup, claimed_at: float) -> Outcome:
         subscriber = await self._subscribers.add(signup.email, signup.sections, signup.language)
-        if subscriber["status"] == "confirmed":
+        if subscriber.status == "confirmed":
             return "confirmed"
         if await self._suppressions.contains(signup.email):
             return "suppressed"
         # At most one mail per interval and a few a day per address, whoever asks for them.
         if not await self._mails.take(signup.email, signup.id, datetime.now(UTC)):
             return "limited"
-        language = str(subscriber.get("language", "vi"))
-        return await self._send_confirmation(signup.email, language, claimed_at)
+        return await self._send_confirmation(signup.email, subscriber.language, claimed_at)
 
     async def _send_confirmation(self, email: str, language: str, claimed_at: float) -> Outcome:
         message = self._composer.confirmation(email, language)

@@ -1,0 +1,1 @@
+"""The counter's domain: views, visits, figures and where they are kept; no I/O."""

@@ -1,0 +1,131 @@
+"""Subscribers and sign-ups: the accepted inputs, with their rules, and the stored types."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from shared.contracts.sections import SECTIONS_BY_SLUG
+from shared.contracts.text import is_one_line
+
+Language = Literal["vi", "en"]
+SubscriberStatus = Literal["pending", "confirmed", "unsubscribed"]
+
+# What an address from the sign-up form can look like once email-validator accepted and
+# lowercased it: a dot-atom local part and an ASCII domain; no space, no control character,
+# no bracket or comma that could change an SMTP command or a header.
+PLAUSIBLE_ADDRESS = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)*", re.IGNORECASE
+)
+MAX_ADDRESS_LENGTH = 254
+
+
+def no_control_characters(value: str) -> str:
+    if not is_one_line(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def is_plausible_address(value: str) -> bool:
+    return len(value) <= MAX_ADDRESS_LENGTH and PLAUSIBLE_ADDRESS.fullmatch(value) is not None
+
+
+def plausible_address(value: str) -> str:
+    if not is_plausible_address(value):
+        raise ValueError("not a plausible email address")
+    return value
+
+
+Text = Annotated[str, AfterValidator(no_control_characters)]
+Recipient = Annotated[str, AfterValidator(plausible_address)]
+
+
+def _known_sections(sections: list[str]) -> list[str]:
+    unknown = [slug for slug in sections if slug not in SECTIONS_BY_SLUG]
+    if unknown:
+        raise ValueError(f"unknown section(s): {', '.join(unknown)}")
+    return sorted(set(sections))
+
+
+class SubscribeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: EmailStr = Field(max_length=MAX_ADDRESS_LENGTH)
+    # Section slugs (see /api/sections); empty means every section.
+    sections: list[Text] = Field(default_factory=list, max_length=50)
+    language: Language = "vi"
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _refuse_control_characters(cls, value: object) -> object:
+        # Checked before email-validator and the whitespace stripping; only a line break or
+        # tab around the address (a paste) is forgiven, by the stripping.
+        if isinstance(value, str):
+            no_control_characters(value.strip())
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _ascii_address(cls, value: str) -> str:
+        # Internationalised addresses need SMTPUTF8 end to end; refuse them clearly instead.
+        if not value.isascii():
+            raise ValueError("only ASCII email addresses are accepted")
+        return plausible_address(value.lower())
+
+    _sections = field_validator("sections")(_known_sections)
+
+
+class PreferencesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sections: list[Text] = Field(default_factory=list, max_length=50)
+    paused: bool = False
+    language: Language | None = None
+
+    _sections = field_validator("sections")(_known_sections)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A subscriber; the address is its identity."""
+
+    email: str
+    status: SubscriberStatus
+    sections: list[str]  # empty: every section
+    paused: bool
+    language: str
+
+    @property
+    def receives_mail(self) -> bool:
+        return self.status == "confirmed" and not self.paused
+
+    def wants(self, section_slug: str) -> bool:
+        return not self.sections or section_slug in self.sections
+
+
+def status_after_confirm(status: SubscriberStatus) -> SubscriberStatus:
+    """Only a pending sign-up is confirmed: a confirmation link opened again after an
+    unsubscribe (mail scanners re-open links) must not subscribe the address again."""
+    return "confirmed" if status == "pending" else status
+
+
+@dataclass(frozen=True)
+class Signup:
+    """A sign-up as the form sent it, accepted and not yet processed."""
+
+    id: str
+    email: str
+    sections: list[str]
+    language: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An address the SMTP server refused permanently: nothing is sent to it until lifted."""
+
+    email: str
+    reason: str
+    suppressed_at: datetime

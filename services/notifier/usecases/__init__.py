@@ -1,0 +1,1 @@
+"""What the notifier does: the only code that changes state and runs after-commit effects."""
