@@ -1,5 +1,5 @@
 # Two commands matter: `make up` (start everything) and `make test` (run every test).
-.PHONY: up down test test-deploy lint
+.PHONY: up down test test-deploy lint bench
 
 up: ## infrastructure + the three services + the web page, then print the URLs
 	@bash scripts/bootstrap.sh
@@ -25,3 +25,8 @@ test: lint ## lint; unit, integration and end-to-end tests on real servers; the 
 test-deploy: ## docker-compose.yml (and the swarm stack) on Docker, with local stand-in images
 	@bash scripts/docker.sh up
 	.venv/bin/pytest -s tests/deploy
+
+bench: ## every benchmark on the `make up` configuration, one table (run it alone: ~15 min)
+	@bash scripts/bootstrap.sh
+	@bash scripts/infra.sh up
+	.venv/bin/python bench/run.py

@@ -25,6 +25,7 @@ from shared.contracts.errors import (
     Unauthenticated,
     Unavailable,
 )
+from shared.platform.access_log import ACCESS_LOG
 from shared.platform.metrics import HTTP_REQUESTS
 
 log = structlog.get_logger(__name__)
@@ -38,6 +39,8 @@ MAX_BODY_BYTES = 256 * 1024
 # Successful requests that come by the thousand (page-view beacons, probes, scrapes) are
 # logged at debug: an info line each would cost more than the request and bury the rest.
 QUIET_PATHS = frozenset({"/api/views", "/healthz", "/readyz", "/metrics"})
+# The latency histogram's child per (method, route, status), looked up once.
+_TIMERS: dict[tuple[str, str, int], Any] = {}
 
 # The errors of a dependency that mean "down, try again" (the database driver's).
 TRANSIENT = web.AppKey("transient_errors", tuple)
@@ -146,19 +149,16 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
 def _record(
     request: web.Request, response: web.StreamResponse, request_id: str, elapsed: float
 ) -> None:
-    """The request's metric and log line (successful probes and scrapes at debug only)."""
+    """The request's metric and access log line (shared/platform/access_log.py)."""
     route = request.match_info.route.resource
-    HTTP_REQUESTS.labels(
-        request.method, route.canonical if route else "unmatched", response.status
-    ).observe(elapsed)
+    key = (request.method, route.canonical if route else "unmatched", response.status)
+    timer = _TIMERS.get(key)
+    if timer is None:  # labels() looks the child up under a lock: once per key is enough
+        timer = _TIMERS[key] = HTTP_REQUESTS.labels(*key)
+    timer.observe(elapsed)
     quiet = response.status < 400 and request.path in QUIET_PATHS
-    (log.debug if quiet else log.info)(
-        "http.request",
-        request_id=request_id,
-        method=request.method,
-        path=request.path,
-        status=response.status,
-        ms=round(elapsed * 1000, 1),
+    ACCESS_LOG.request(
+        request_id, request.method, request.path, response.status, round(elapsed * 1000, 1), quiet
     )
 
 

@@ -6,6 +6,8 @@ import sys
 import structlog
 from structlog.typing import Processor
 
+from shared.platform.access_log import ACCESS_LOG
+
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     common: list[Processor] = [
@@ -35,3 +37,4 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers = [handler]
     root.setLevel(level)
     structlog.contextvars.bind_contextvars(service=service)
+    ACCESS_LOG.configure(service, level)

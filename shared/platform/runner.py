@@ -19,6 +19,7 @@ from typing import TypeVar
 import structlog
 from aiohttp import web
 
+from shared.platform.access_log import ACCESS_LOG
 from shared.platform.http import DRAINING
 from shared.platform.logs import configure_logging
 from shared.platform.settings import ServiceSettings, load_settings
@@ -42,13 +43,16 @@ def run_service(
     settings = load_settings(settings_class)
     configure_logging(name, settings.log_level)
     log.info("service.starting", host=settings.http_host, port=settings.http_port)
-    asyncio.run(serve(create_app(settings), settings.http_host, settings.http_port))
+    try:
+        asyncio.run(serve(create_app(settings), settings.http_host, settings.http_port))
+    finally:
+        ACCESS_LOG.flush()
     log.info("service.stopped")
 
 
 async def serve(app: web.Application, host: str, port: int) -> None:
     """Serve until SIGTERM or SIGINT, then drain (see the module's docstring)."""
-    # access_log: the error middleware logs each request as JSON, with its id.
+    # access_log: the error middleware logs each request (shared/platform/access_log.py).
     runner = web.AppRunner(
         app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
     )

@@ -1,6 +1,7 @@
 """Two replicas keep their in-memory read caches right through each other's events."""
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -64,3 +65,45 @@ async def test_publish_edit_and_unpublish_reach_the_other_replica(
 
     await eventually(gone_on_other, timeout=5, what="the unpublication on B")
     assert (await (await other.get("/api/articles")).json())["items"] == []
+
+
+async def page_on(client: Client, path: str) -> tuple[int, str]:
+    response = await client.get(path)
+    return response.status, await response.text()
+
+
+async def test_cached_pages_follow_publish_edit_and_unpublish_on_both_replicas(
+    pair: tuple[Client, Client],
+) -> None:
+    """Pages are rendered once per read-cache generation: each change must still show on
+    the writer at once and on the other replica as soon as its event arrives."""
+    writer, other = pair
+    article = await create(writer, "Trang lưu đệm", lead="Bản đầu")
+    path = f"/articles/{article['slug']}"
+    for client in pair:  # rendered and cached before the article exists
+        assert (await page_on(client, path))[0] == 404
+        assert "Trang lưu đệm" not in (await page_on(client, "/"))[1]
+
+    async def shows(client: Client, page: str, text: str, present: bool = True) -> bool:
+        status, body = await page_on(client, page)
+        return (status == 200 and text in body) == present
+
+    await act(writer, article["id"], "publish")
+    for client, name in ((writer, "writer"), (other, "other")):
+        await eventually(partial(shows, client, path, "Bản đầu"), what=f"the page on {name}")
+        await eventually(partial(shows, client, "/", "Trang lưu đệm"), what=f"home on {name}")
+
+    first = await other.get(path)
+    etag = first.headers["ETag"]
+    assert (await other.get(path, headers={"If-None-Match": etag})).status == 304
+
+    await writer.patch(f"/api/articles/{article['id']}", json={"lead": "Bản sửa"}, headers=AUTH)
+    assert await shows(writer, path, "Bản sửa")  # the writer's own page at once
+    await eventually(lambda: shows(other, path, "Bản sửa"), what="the edit on the other page")
+    assert (await other.get(path, headers={"If-None-Match": etag})).status == 200
+
+    await act(writer, article["id"], "unpublish")
+    for client, name in ((writer, "writer"), (other, "other")):
+        gone = partial(shows, client, "/", "Trang lưu đệm", present=False)
+        await eventually(gone, what=f"home on {name}")
+        assert (await page_on(client, path))[0] == 404

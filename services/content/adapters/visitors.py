@@ -1,5 +1,6 @@
 """Who is viewing, without keeping who they are: a salted hash that changes every local day."""
 
+import functools
 import hashlib
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,11 +39,16 @@ def from_trusted_proxy(request: web.Request, trusted: list[IPv4Network | IPv6Net
 
 
 def _is_trusted(address: str, trusted: list[IPv4Network | IPv6Network]) -> bool:
+    return _in_networks(address, tuple(trusted))
+
+
+@functools.lru_cache(maxsize=4096)  # a few hops, parsed once, not three times a beacon
+def _in_networks(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
     try:
         parsed = ip_address(address)
     except ValueError:
         return False
-    return any(parsed in network for network in trusted)
+    return any(parsed in network for network in networks)
 
 
 class VisitorHasher:

@@ -1,29 +1,46 @@
-"""Public reads served from memory with an ETag: 304 when the client's copy is current.
+"""Public reads and pages served from memory with an ETag: 304 when the client's copy is
+current.
 
-A cached body is valid while the reader's generation is the one it was built at: any
-article change on this replica (a write here, or another replica's event) bumps it.
+A cached answer is valid while the reader's generation is the one it was built at: any
+article change on this replica (a write here, or another replica's event) bumps it, so a
+page or a list is never older than the reader it was built from. The cache is bounded by
+the bytes it holds; when full it starts over (a client asking for endless distinct URLs
+only costs the renders it would have cost anyway).
 """
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from services.content.usecases.reading import ArticleReader
 
+JSON = "application/json"
+HTML = "text/html"
+
+
+@dataclass(frozen=True)
+class Built:
+    """An answer as built: its body, status and type (a page may be a 404 page)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = JSON
+
 
 @dataclass(frozen=True)
 class Cached:
     generation: int
-    body: bytes
+    answer: Built
     etag: str
 
 
 class ResponseCache:
-    def __init__(self, reader: ArticleReader, max_age: int, size: int = 4096) -> None:
+    def __init__(self, reader: ArticleReader, max_age: int, budget_bytes: int = 32 << 20) -> None:
         self._reader = reader
-        self._size = size
+        self._budget = budget_bytes
+        self._held = 0
         self._entries: dict[str, Cached] = {}
         self.cache_control = (
             f"public, max-age={max_age}" if max_age > 0 else "public, max-age=0, must-revalidate"
@@ -32,23 +49,56 @@ class ResponseCache:
     async def respond(
         self, request: web.Request, build: Callable[[], Awaitable[bytes]]
     ) -> web.Response:
-        """The cached body for this URL, or a fresh one from `build`, or 304."""
-        key = request.path_qs
+        """The cached JSON for this URL, or a fresh one from `build`, or 304."""
+
+        async def built() -> Built:
+            return Built(await build())
+
+        return await self.answer(request, built, {"Cache-Control": self.cache_control})
+
+    async def answer(
+        self,
+        request: web.Request,
+        build: Callable[[], Awaitable[Built]],
+        headers: Mapping[str, str],
+    ) -> web.Response:
+        """The cached answer for this URL (built if missing or stale), or 304."""
+        cached = await self._get(request.path_qs, build)
+        all_headers = {**headers, "ETag": cached.etag}
+        answer = cached.answer
+        if answer.status == 200 and matches(request.headers.get("If-None-Match"), cached.etag):
+            return web.Response(status=304, headers=all_headers)
+        return web.Response(
+            body=answer.body,
+            status=answer.status,
+            content_type=answer.content_type,
+            charset="utf-8" if answer.content_type == HTML else None,
+            headers=all_headers,
+        )
+
+    async def _get(self, key: str, build: Callable[[], Awaitable[Built]]) -> Cached:
         generation = self._reader.generation
         cached = self._entries.get(key)
-        if cached is None or cached.generation != generation:
-            body = await build()
-            etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-            cached = Cached(generation, body, etag)
-            # Built from a state that changed meanwhile? Serve it, do not keep it.
-            if generation == self._reader.generation:
-                if len(self._entries) >= self._size:
-                    self._entries.clear()
-                self._entries[key] = cached
-        headers = {"ETag": cached.etag, "Cache-Control": self.cache_control}
-        if matches(request.headers.get("If-None-Match"), cached.etag):
-            return web.Response(status=304, headers=headers)
-        return web.Response(body=cached.body, content_type="application/json", headers=headers)
+        if cached is not None and cached.generation == generation:
+            return cached
+        answer = await build()
+        etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
+        cached = Cached(generation, answer, etag)
+        # Built from a state that changed meanwhile? Serve it, do not keep it.
+        if generation == self._reader.generation:
+            self._keep(key, cached)
+        return cached
+
+    def _keep(self, key: str, cached: Cached) -> None:
+        size = len(cached.answer.body) + len(key)
+        if self._held + size > self._budget:
+            self._entries.clear()
+            self._held = 0
+        old = self._entries.get(key)
+        if old is not None:
+            self._held -= len(old.answer.body) + len(key)
+        self._entries[key] = cached
+        self._held += size
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:

@@ -6,6 +6,7 @@ import mimetypes
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -13,7 +14,8 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp_jinja2
 from aiohttp import web
 
-from services.content.entrypoints.keys import READER, SETTINGS
+from services.content.entrypoints.http_cache import HTML, Built
+from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS
 from services.content.schemas import ArticleSummary
 from services.content.usecases.reading import Redirect
 from shared.contracts.errors import DomainError, NotFound
@@ -84,21 +86,27 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def page(template: str) -> Callable[[Callable[[web.Request], Awaitable[dict[str, Any]]]], Handler]:
-    """Render `template` with what the handler returns; an error becomes an HTML error page."""
+    """Render `template` with what the handler returns; an error becomes an HTML error page.
+
+    Rendered once per URL and read-cache generation (entrypoints/http_cache.py), with an
+    ETag: a page changes only when an article does, on this replica or another."""
 
     def wrap(build: Callable[[web.Request], Awaitable[dict[str, Any]]]) -> Handler:
-        async def handler(request: web.Request) -> web.StreamResponse:
+        async def render(request: web.Request) -> Built:
             try:
                 context = {"path": request.path, **await build(request)}
-                response = aiohttp_jinja2.render_template(template, request, context)
+                text = aiohttp_jinja2.render_string(template, request, context)
+                return Built(text.encode(), 200, HTML)
             except DomainError as error:
                 status, _ = status_of(error)
                 context = {"path": request.path, "status": status, "message": error.message}
-                response = aiohttp_jinja2.render_template(
-                    "error.html", request, context, status=status
-                )
-            response.headers.update(PAGE_HEADERS)
-            return response
+                text = aiohttp_jinja2.render_string("error.html", request, context)
+                return Built(text.encode(), status, HTML)
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return await request.app[RESPONSES].answer(
+                request, partial(render, request), PAGE_HEADERS
+            )
 
         return handler
 
