@@ -77,6 +77,7 @@ class Stack:
     ports: dict[str, int]
     editor_token: str
     admin_token: str
+    signing_key: str
     overrides: dict[str, dict[str, str]]
     state: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -93,6 +94,7 @@ class Stack:
             {name: free_port() for name in SERVICES},
             secrets.token_hex(24),
             secrets.token_hex(24),
+            secrets.token_hex(32),
             overrides or {},
             state,
         )
@@ -128,7 +130,7 @@ class Stack:
             "TRUST_FORWARDED_FOR": "true",
             "EDITOR_TOKEN": self.editor_token,
             "ADMIN_TOKEN": self.admin_token,
-            "SIGNING_KEY": secrets.token_hex(32),
+            "SIGNING_KEY": self.signing_key,  # one per stack: every replica checks the links
             "MONGO_DB": self.database(service),
             "EXCHANGE": self.exchange,
             **self.overrides.get(service, {}),
@@ -212,12 +214,13 @@ async def main():
     await client.close()
     connection = await aio_pika.connect({AMQP_URL!r})
     channel = await connection.channel()
-    for service in {list(SERVICES)!r}:
-        for queue in (f"{self.exchange}.{{service}}", f"{self.exchange}.{{service}}.dead"):
-            try:
-                await channel.queue_delete(queue)
-            except Exception:
-                channel = await connection.channel()
+    queues = [f"{self.exchange}.{{s}}" for s in {list(SERVICES)!r}]
+    queues.append(f"{self.exchange}.notifier.deliveries")  # the notifier's own jobs
+    for queue in queues + [f"{{q}}.dead" for q in queues]:
+        try:
+            await channel.queue_delete(queue)
+        except Exception:
+            channel = await connection.channel()
     await connection.close()
 asyncio.run(main())
 """

@@ -16,8 +16,10 @@ from services.counter.adapters.reader import StatsReader
 from services.counter.adapters.store import Collections, StatsStore
 from services.counter.config import CounterSettings
 from services.counter.entrypoints.consumers import subscribe
-from services.counter.entrypoints.keys import CLOSING, READER, SETTINGS, STORE
+from services.counter.entrypoints.keys import READER, SETTINGS, STORE, STREAMS
 from services.counter.entrypoints.routes import add_routes
+from services.counter.entrypoints.streams import WidgetStreams
+from services.counter.entrypoints.views import widget_json
 from services.counter.fold import Folder
 from shared.platform.db import TRANSIENT_ERRORS, Document
 from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
@@ -29,7 +31,6 @@ from shared.platform.storage.lease import Lease
 def create_app(settings: CounterSettings) -> web.Application:
     app = make_app(transient=TRANSIENT_ERRORS)
     app[SETTINGS] = settings
-    app[CLOSING] = []
     checks: dict[str, ReadinessCheck] = {}
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -43,11 +44,13 @@ def create_app(settings: CounterSettings) -> web.Application:
             )
             ingest = Ingest(store.c.inbox, settings.flush_linger_seconds, settings.flush_max_events)
             folder = build_folder(settings, db, store.c)
-            app[STORE], app[READER] = store, reader
+            streams = WidgetStreams(reader, widget_json)
+            app[STORE], app[READER], app[STREAMS] = store, reader, streams
             tasks = {
                 "ingest": asyncio.create_task(ingest.run(), name="ingest"),
                 "fold": asyncio.create_task(folder.run(), name="fold"),
                 "reader": asyncio.create_task(reader.run(), name="reader"),
+                "streams": asyncio.create_task(streams.run(), name="streams"),
             }
             checks["tasks"] = _tasks_alive(tasks)
             await subscribe(bus, ingest, settings.prefetch)
@@ -60,10 +63,12 @@ def create_app(settings: CounterSettings) -> web.Application:
                 ingest.stop()
                 folder.stop()
                 tasks["reader"].cancel()
+                tasks["streams"].cancel()
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
 
     async def end_streams(app: web.Application) -> None:
-        app[CLOSING].append(True)
+        if STREAMS in app:
+            app[STREAMS].close()
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(end_streams)

@@ -21,3 +21,6 @@ FOLDED_VIEWS_DUPLICATE = Counter(
     "Views not counted because their view id was counted already (a beacon sent twice)",
 )
 FOLD_HOLDER = Gauge("portal_counter_fold_holder", "1 while this replica holds the fold lease")
+STREAMS_OPEN = Gauge(
+    "portal_counter_streams_open", "Live widget streams (GET /api/stats/stream) open here"
+)

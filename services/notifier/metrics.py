@@ -1,6 +1,6 @@
 """The notifier's own Prometheus metrics."""
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 EMAILS = Counter(
     "notifier_emails_total", "SMTP sends by outcome (sent, transient, permanent)", ["outcome"]
@@ -17,3 +17,12 @@ SIGNUPS = Counter(
     "Sign-ups processed, by outcome (mailed, limited, confirmed, suppressed, unsent)",
     ["outcome"],
 )
+# From the SMTP server's answer to the outcome stored: a crash inside it sends a second copy.
+IN_DOUBT = Histogram(
+    "notifier_in_doubt_seconds",
+    "Time from the SMTP server accepting a message to its outcome being stored",
+    buckets=(
+        0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1,
+        0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0,
+    ),
+)  # fmt: skip

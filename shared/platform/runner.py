@@ -25,6 +25,7 @@ from shared.platform.logs import configure_logging
 from shared.platform.settings import ServiceSettings, load_settings
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+LISTEN_BACKLOG = 4096
 
 SHUTDOWN_TIMEOUT = 15.0  # in-flight requests and consumers get this long to finish and ack
 # aiohttp closes at once a connection whose request it has not read yet; the gateway sends
@@ -57,7 +58,9 @@ async def serve(app: web.Application, host: str, port: int) -> None:
         app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    # A burst of connections (thousands of widget streams reconnecting after a restart)
+    # overflows aiohttp's default accept queue of 128, and the kernel drops the excess.
+    site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
     await site.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -172,6 +172,7 @@ async def test_an_outbox_entry_the_broker_keeps_refusing_is_set_aside(
         "type": data.TYPE,
         "body": encode(envelope).decode(),
     }
+
     async def sent(article_id: str) -> bool:
         stored = await mongo[db_name]["articles"].find_one({"_id": article_id})
         return stored is not None and stored.get("outbox", []) == []

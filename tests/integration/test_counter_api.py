@@ -94,7 +94,7 @@ async def test_baseline_import_then_views_total_is_baseline_plus_visits(
 async def test_the_stream_pushes_the_new_numbers_after_a_view(
     counter: CounterProcess, bus: Bus, http: aiohttp.ClientSession
 ) -> None:
-    # The one-second freshness is measured by bench/counter_ingest.py (b); a test on a
+    # The one-second freshness is measured by bench/counter_streams.py; a test on a
     # loaded 2-CPU machine asserts that the change is pushed, not how fast.
     async with http.get(f"{counter.url}/api/stats/stream") as response:
         assert response.status == 200

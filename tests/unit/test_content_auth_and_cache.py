@@ -3,8 +3,9 @@
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from services.content.adapters.editors import Editor, EditorTokens, token_hash
-from services.content.domain.article import MOVES
+from services.content.adapters.editors import EditorTokens, token_hash
+from services.content.domain.article import MOVES, Status
+from services.content.domain.editors import Editor
 from services.content.entrypoints.http_cache import matches
 from shared.contracts.errors import Forbidden, Unauthenticated
 
@@ -91,7 +92,8 @@ def test_if_none_match(header: str | None, expected: bool) -> None:
 
 
 def test_life_cycle_moves() -> None:
-    assert "unpublished" not in MOVES["draft"]  # never public, nothing to take down
-    assert "published" not in MOVES["published"]
-    assert "draft" in MOVES["unpublished"] and "draft" in MOVES["published"]
+    draft, published, unpublished = Status.DRAFT, Status.PUBLISHED, Status.UNPUBLISHED
+    assert unpublished not in MOVES[draft]  # never public, nothing to take down
+    assert published not in MOVES[published]
+    assert draft in MOVES[unpublished] and draft in MOVES[published]
     assert all(target in MOVES for targets in MOVES.values() for target in targets)

@@ -129,3 +129,17 @@ def test_confirmation_has_the_unsubscribe_headers_and_a_confirm_link(composer: C
     text, page = parts(message)
     assert "https://tin.example.vn/subscriptions/confirm?token=" in text
     assert "/subscriptions/confirm?token=" in page
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_line_ends_in_crlf_so_the_smtp_size_is_the_length(
+    composer: Composer, language: str
+) -> None:
+    # The sender declares SIZE=len(message) without normalising line ends first.
+    long_title = "Thông báo " * 30
+    for facts in (article(), article(title=long_title, lead="Dòng một\nDòng hai\r\nba")):
+        raw = composer.article(composer.prepare_article(facts, language), "a-1", "q@x.vn")
+        assert raw.count(b"\n") == raw.count(b"\r\n")
+        assert b"\r" not in raw.replace(b"\r\n", b"")
+    confirmation = composer.confirmation("q@x.vn", language)
+    assert confirmation.count(b"\n") == confirmation.count(b"\r\n")

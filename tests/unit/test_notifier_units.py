@@ -122,15 +122,29 @@ def test_a_lease_shorter_than_a_send_is_a_configuration_error() -> None:
 
 
 class FakeConnection:
-    """Stands in for an aiosmtplib.SMTP whose sendmail raises what it is told to."""
+    """Stands in for an aiosmtplib.SMTP whose mail transaction raises what it is told to."""
 
     def __init__(self, error: Exception | None) -> None:
         self.error = error
         self.closed = False
+        self.commands: list[str] = []
 
-    async def sendmail(self, sender: str, recipients: list[str], message: bytes) -> None:
+    def supports_extension(self, extension: str) -> bool:
+        return extension == "size"
+
+    async def mail(self, sender: str, options: list[str]) -> None:
+        self.commands.append(f"MAIL {sender} {' '.join(options)}")
+
+    async def rcpt(self, recipient: str) -> None:
+        self.commands.append(f"RCPT {recipient}")
+
+    async def data(self, message: bytes) -> None:
+        self.commands.append("DATA")
         if self.error is not None:
             raise self.error
+
+    async def rset(self) -> None:
+        self.commands.append("RSET")
 
     def close(self) -> None:
         self.closed = True
@@ -191,3 +205,21 @@ async def test_a_draining_sender_starts_no_new_article_send() -> None:
     with pytest.raises(Draining):
         async with target.slot():
             pytest.fail("no slot while draining")
+
+
+async def test_one_message_is_one_transaction_with_its_exact_size() -> None:
+    connection = await send(sender(), None)
+    assert connection.commands == [
+        "MAIL tin-moi@portal.example SIZE=1",
+        "RCPT a@example.vn",
+        "DATA",
+    ]
+
+
+async def test_a_refused_message_resets_the_envelope_for_the_next_one() -> None:
+    target = sender()
+    connection = FakeConnection(aiosmtplib.SMTPDataError(554, "rejected"))
+    with pytest.raises(Permanent):
+        await target.send(connection, "a@example.vn", b"x")  # type: ignore[arg-type]
+    assert connection.commands[-1] == "RSET"
+    assert not connection.closed

@@ -47,6 +47,11 @@ class StatsReader:
         assert snapshot is not None
         return snapshot
 
+    @property
+    def latest(self) -> Snapshot | None:
+        """The figures last read, without reading (None before the first read)."""
+        return self._snapshot
+
     async def wait_for_change(self, seconds: float) -> None:
         """Wait until the widget's numbers change, or `seconds` pass."""
         with contextlib.suppress(TimeoutError):

@@ -3,6 +3,7 @@
 
 import argparse
 import asyncio
+import resource
 from collections.abc import Sequence
 
 from services.counter.adapters.store import StatsStore
@@ -32,7 +33,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             baseline.error("--visits must be 0 or more")
         import_baseline(args.visits)
     else:
+        raise_open_files_limit()
         run_service("counter", CounterSettings, create_app)
+
+
+def raise_open_files_limit() -> None:
+    """Each live stream holds a socket: 10,000 of them need more than the usual soft limit of
+    1,024 open files. Any process may raise its soft limit up to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def import_baseline(visits: int) -> None:

@@ -5,8 +5,9 @@ from aiohttp import web
 from services.counter.adapters.reader import StatsReader
 from services.counter.adapters.store import StatsStore
 from services.counter.config import CounterSettings
+from services.counter.entrypoints.streams import WidgetStreams
 
 SETTINGS = web.AppKey("settings", CounterSettings)
 STORE = web.AppKey("store", StatsStore)
 READER = web.AppKey("reader", StatsReader)
-CLOSING = web.AppKey("closing", list)  # set when the server shuts down: streams end
+STREAMS = web.AppKey("streams", WidgetStreams)

@@ -4,10 +4,9 @@ import re
 from datetime import date, datetime
 
 from aiohttp import web
-from aiohttp_sse import sse_response
 
 from services.counter.domain.stats import Snapshot, widget_numbers
-from services.counter.entrypoints.keys import CLOSING, READER, SETTINGS, STORE
+from services.counter.entrypoints.keys import READER, SETTINGS, STORE, STREAMS
 from services.counter.schemas import (
     ArticleCount,
     ArticleViews,
@@ -36,7 +35,6 @@ from shared.platform.http import json_response, read_model, read_query, require_
 
 # The widget is on the portal's pages, which may be served from another origin.
 PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
-STREAM_PING_SECONDS = 15.0
 ARTICLE_ID = re.compile(ID_PATTERN)
 
 DEFINITIONS = {
@@ -119,25 +117,12 @@ async def get_stats(request: web.Request) -> web.Response:
 
 async def stream_stats(request: web.Request) -> web.StreamResponse:
     """Server-sent events named "stats": the widget on connect, then on each change."""
-    reader, closing = request.app[READER], request.app[CLOSING]
-    async with sse_response(
-        request, headers=PUBLIC_HEADERS, ping_interval=STREAM_PING_SECONDS
-    ) as stream:
-        last: str | None = None
-        # aiohttp-sse notices a gone client only when its ping fails (every 15 s); the
-        # transport says so at once, and the stream then ends within a second.
-        while stream.is_connected() and not closing and _still_there(request):
-            data = live(await reader.current()).model_dump_json()
-            if data != last:
-                await stream.send(data, event="stats")
-                last = data
-            await reader.wait_for_change(1.0)
-    return stream
+    return await request.app[STREAMS].serve(request)
 
 
-def _still_there(request: web.Request) -> bool:
-    transport = request.transport
-    return transport is not None and not transport.is_closing()
+def widget_json(snapshot: Snapshot) -> str:
+    """The data of a "stats" event."""
+    return live(snapshot).model_dump_json()
 
 
 async def get_article_views(request: web.Request) -> web.Response:

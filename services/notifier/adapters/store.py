@@ -18,7 +18,7 @@ from services.notifier.domain.models import (
     Suppression,
 )
 from shared.platform.db import Document
-from shared.platform.storage.writes import insert_or_ignore
+from shared.platform.storage.writes import insert_many_or_ignore, insert_or_ignore
 
 
 def _subscriber(document: Document) -> Subscriber:
@@ -30,6 +30,18 @@ def _subscriber(document: Document) -> Subscriber:
         paused=bool(document.get("paused")),
         language=str(document.get("language", "vi")),
     )
+
+
+def _document(subscriber: Subscriber, created_at: datetime) -> Document:
+    return {
+        "_id": subscriber.email,
+        "email": subscriber.email,
+        "sections": subscriber.sections,
+        "language": subscriber.language,
+        "paused": subscriber.paused,
+        "status": subscriber.status,
+        "created_at": created_at,
+    }
 
 
 class SubscriberStore:
@@ -46,21 +58,19 @@ class SubscriberStore:
         """Add as pending, or return the existing subscriber unchanged: signing up is idempotent
         and cannot change someone else's preferences. An insert, never an update: on FerretDB
         even a no-op upsert of an existing document could undo a concurrent change to it."""
-        await insert_or_ignore(
-            self.subscribers,
-            {
-                "_id": email,
-                "email": email,
-                "sections": sections,
-                "language": language,
-                "paused": False,
-                "status": "pending",
-                "created_at": datetime.now(UTC),
-            },
-        )
+        pending = Subscriber(email, "pending", sections, paused=False, language=language)
+        await insert_or_ignore(self.subscribers, _document(pending, datetime.now(UTC)))
         subscriber = await self.get(email)
         assert subscriber is not None
         return subscriber
+
+    async def add_many(self, subscribers: list[Subscriber]) -> None:
+        """Insert subscribers as they are (an import, a benchmark's readers); those whose
+        address exists already are left alone."""
+        now = datetime.now(UTC)
+        documents = [_document(subscriber, now) for subscriber in subscribers]
+        for start in range(0, len(documents), 1000):
+            await insert_many_or_ignore(self.subscribers, documents[start : start + 1000])
 
     async def get(self, email: str) -> Subscriber | None:
         document = await self.subscribers.find_one({"_id": email})

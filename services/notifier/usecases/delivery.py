@@ -27,7 +27,7 @@ from services.notifier.domain.deliveries import (
     left_unsent,
     retry_delay,
 )
-from services.notifier.metrics import DELIVERIES
+from services.notifier.metrics import DELIVERIES, IN_DOUBT
 from shared.contracts.events import ArticlePublished, Envelope
 from shared.platform.bus import RetryLater
 
@@ -187,7 +187,9 @@ class Delivery:
         if not claimed:
             return "taken"
         # Recorded after the connection went back to the pool for the next send.
+        accepted = time.monotonic()
         await self._end("sent")
+        IN_DOUBT.observe(time.monotonic() - accepted)
         return "ended"
 
     async def _claim(self) -> bool:

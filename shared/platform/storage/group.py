@@ -19,12 +19,16 @@ class _Pending:
 
 
 class GroupInserter:
-    """Coalesces concurrent single inserts into one `insert_many` per event-loop turn.
+    """Group commit: concurrent single inserts share one `insert_many`.
 
-    `insert` answers True if the document was inserted, False if its `_id` existed. Batches
-    do not wait for each other: each goes on the wire at once (a record on the wire is
-    stored even if this process dies the next moment), and a lone insert costs one round
-    trip, with no timer delaying it unless `linger` asks for one.
+    `insert` answers True if the document was inserted, False if its `_id` existed. One
+    batch is on the wire at a time; what arrives meanwhile waits and goes as the next
+    batch the moment the current one is answered. A lone insert goes at once (one round
+    trip, no timer unless `linger` asks for one); under load the batches grow by
+    themselves, so the database sees a few large inserts instead of thousands of small ones
+    (FerretDB on SQLite writes one at a time anyway: small concurrent inserts only queue
+    there, and each costs its own transaction). A document waits at most for the batch in
+    flight before its own goes out.
     """
 
     def __init__(
@@ -34,35 +38,43 @@ class GroupInserter:
         self._linger = linger
         self._max_batch = max_batch
         self._queue: list[_Pending] = []
-        self._scheduled = False
-        self._flushes: set[asyncio.Task[None]] = set()
+        self._committer: asyncio.Task[None] | None = None
 
     async def insert(self, document: Document) -> bool:
         pending = _Pending(document)
         self._queue.append(pending)
-        if not self._scheduled:
-            self._scheduled = True
-            flush = asyncio.create_task(self._flush())
-            self._flushes.add(flush)  # held, so the task is not garbage-collected mid-way
-            flush.add_done_callback(self._flushes.discard)
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_all())
         return await pending.done
 
-    async def _flush(self) -> None:
-        if self._linger:
-            await asyncio.sleep(self._linger)  # let a burst gather into one insert
-        batch, self._queue, self._scheduled = self._queue, [], False
-        for start in range(0, len(batch), self._max_batch):
-            part = batch[start : start + self._max_batch]
-            try:
-                duplicates = await self._insert(part)
-            except Exception as error:  # the callers see the database failure
-                for pending in part:
-                    if not pending.done.done():
-                        pending.done.set_exception(error)
-                continue
-            for index, pending in enumerate(part):
+    async def _commit_all(self) -> None:
+        try:
+            if self._linger:
+                await asyncio.sleep(self._linger)  # let a burst gather into one insert
+            while self._queue:
+                batch = self._queue[: self._max_batch]
+                del self._queue[: self._max_batch]
+                await self._commit(batch)
+        except asyncio.CancelledError:  # stopping: nobody may wait forever for an answer
+            for pending in self._queue:
                 if not pending.done.done():
-                    pending.done.set_result(index not in duplicates)
+                    pending.done.set_exception(RuntimeError("the inserter was stopped"))
+            self._queue = []
+            raise
+        finally:
+            self._committer = None
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            duplicates = await self._insert(batch)
+        except Exception as error:  # the callers see the database failure
+            for pending in batch:
+                if not pending.done.done():
+                    pending.done.set_exception(error)
+            return
+        for index, pending in enumerate(batch):
+            if not pending.done.done():
+                pending.done.set_result(index not in duplicates)
 
     async def _insert(self, batch: list[_Pending]) -> set[int]:
         try:

@@ -1,0 +1,3 @@
+module portal/bench/streams
+
+go 1.22
