@@ -42,7 +42,7 @@ async def until(condition: Any) -> None:
 
 async def test_one_batch_in_flight_and_the_rest_follows_as_one() -> None:
     collection = SlowCollection()
-    inserter = GroupInserter(collection)  # type: ignore[arg-type]
+    inserter = GroupInserter(collection, in_flight=1)  # type: ignore[arg-type]
     first = asyncio.create_task(inserter.insert({"_id": "a"}))
     await until(lambda: collection.batches == [["a"]])  # a lone insert goes at once
     later = [asyncio.create_task(inserter.insert({"_id": key})) for key in ("b", "c", "a")]
@@ -54,6 +54,26 @@ async def test_one_batch_in_flight_and_the_rest_follows_as_one() -> None:
     assert collection.batches[1] == ["b", "c", "a"]  # everything that waited, together
     collection.release.set()
     assert [await task for task in later] == [True, True, False]  # "a" existed
+
+
+async def test_no_more_batches_in_flight_than_allowed() -> None:
+    collection = SlowCollection()
+    inserter = GroupInserter(collection, in_flight=2)  # type: ignore[arg-type]
+    tasks = [asyncio.create_task(inserter.insert({"_id": "0"}))]
+    await until(lambda: len(collection.batches) == 1)
+    tasks.append(asyncio.create_task(inserter.insert({"_id": "1"})))
+    await until(lambda: len(collection.batches) == 2)  # a second flight, not a wait
+    tasks += [asyncio.create_task(inserter.insert({"_id": str(n)})) for n in range(2, 6)]
+    await until(lambda: all(not task.done() for task in tasks))
+    assert collection.batches == [["0"], ["1"]]  # the third waits for a free flight
+    while not all(task.done() for task in tasks):
+        collection.release.set()
+        await asyncio.sleep(0)
+    assert [task.result() for task in tasks] == [True] * 6
+    assert sorted(id_ for batch in collection.batches for id_ in batch) == [
+        str(n) for n in range(6)
+    ]
+    assert len(collection.batches) <= 4  # the four that waited went in at most two inserts
 
 
 async def test_a_database_failure_reaches_every_caller_of_the_batch() -> None:

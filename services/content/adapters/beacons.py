@@ -6,11 +6,13 @@ lane is confirmed, after a window of a few milliseconds that lets concurrent bea
 At low load each message carries one view; under load, tens to hundreds. Every waiting beacon gets
 the outcome of the message that held its view: confirmed (204) or not (503).
 
-The lanes alone batch (group commit): while their messages wait for confirms, beacons pile
-up for the next one. A window adds its length to every beacon's wait and, under load, makes
-beacons move in lock-step with the confirms; measured with wrk (64 connections), window 0
-answered ≈ 7,000–7,900 beacons/s against ≈ 5,000–5,300 with 2 ms, at less CPU per beacon,
-and 1–4 lanes did about the same (4 keeps one slow confirm from holding every beacon).
+The lanes batch by themselves (group commit): while their messages wait for confirms,
+beacons pile up for the next one. The window (VIEW_BATCH_WINDOW_MS, 5 ms by default) makes
+the messages larger still. Measured against content alone with a private queue, a window
+only slowed beacons down; measured as `make up` runs, with the counter and FerretDB behind
+the broker, 5 ms took 15 % less CPU per beacon over the whole pipeline and answered 3-7 %
+more beacons/s than none (docs/performance.md). 1-4 lanes did about the same (4 keeps one
+slow confirm from holding every beacon).
 
 Views are plain dicts with exactly the fields of `shared.contracts.events.PageView`, and a
 message is encoded with one `json.dumps` of the whole envelope: building a pydantic model per view

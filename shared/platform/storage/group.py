@@ -21,30 +21,39 @@ class _Pending:
 class GroupInserter:
     """Group commit: concurrent single inserts share one `insert_many`.
 
-    `insert` answers True if the document was inserted, False if its `_id` existed. One
-    batch is on the wire at a time; what arrives meanwhile waits and goes as the next
-    batch the moment the current one is answered. A lone insert goes at once (one round
+    `insert` answers True if the document was inserted, False if its `_id` existed. At
+    most `in_flight` batches are on the wire at a time; what arrives meanwhile waits and
+    goes as one batch the moment one is answered. A lone insert goes at once (one round
     trip, no timer unless `linger` asks for one); under load the batches grow by
     themselves, so the database sees a few large inserts instead of thousands of small ones
     (FerretDB on SQLite writes one at a time anyway: small concurrent inserts only queue
-    there, and each costs its own transaction). A document waits at most for the batch in
-    flight before its own goes out.
+    there, and each costs its own transaction). A few in flight rather than one keep a
+    slow insert from holding every document back: measured on the notifier's outcomes,
+    one in flight made more emails/s but doubled the p99 of the time an email's outcome
+    waits to be stored (the window in which a crash could send it twice).
     """
 
     def __init__(
-        self, collection: AsyncCollection[Document], linger: float = 0.0, max_batch: int = 500
+        self,
+        collection: AsyncCollection[Document],
+        linger: float = 0.0,
+        max_batch: int = 500,
+        in_flight: int = 4,
     ) -> None:
         self._collection = collection
         self._linger = linger
         self._max_batch = max_batch
+        self._in_flight = in_flight
         self._queue: list[_Pending] = []
-        self._committer: asyncio.Task[None] | None = None
+        self._committers: set[asyncio.Task[None]] = set()
 
     async def insert(self, document: Document) -> bool:
         pending = _Pending(document)
         self._queue.append(pending)
-        if self._committer is None:
-            self._committer = asyncio.create_task(self._commit_all())
+        if len(self._committers) < self._in_flight:
+            # Held, so the task is not collected mid-way; it leaves the set itself, in the
+            # same step as it sees the queue empty, so no document is ever left unsent.
+            self._committers.add(asyncio.create_task(self._commit_all()))
         return await pending.done
 
     async def _commit_all(self) -> None:
@@ -62,7 +71,7 @@ class GroupInserter:
             self._queue = []
             raise
         finally:
-            self._committer = None
+            self._committers.discard(asyncio.current_task())  # type: ignore[arg-type,unused-ignore]
 
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
