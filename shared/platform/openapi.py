@@ -8,7 +8,7 @@ pydantic model too, so the same model both documents and parses them (`read_quer
 import html
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict, Unpack
 
@@ -49,13 +49,17 @@ class OperationOptions(TypedDict):
 
 
 @dataclass(frozen=True)
-class Operation:
+class Route:
+    """One operation of a service's API: its route (when `handler` is set) and how the API
+    document describes it. A service's route table is a tuple of these (`ApiSpec.add_table`)."""
+
     method: str
     path: str
+    handler: Handler | None
     summary: str
     tag: str
-    body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
     # status -> a model, or a description for bodies that are not JSON models
     responses: dict[int, type[BaseModel] | str] = field(default_factory=dict)
     auth: bool = False
@@ -65,7 +69,7 @@ class Operation:
 class ApiSpec:
     def __init__(self, title: str, version: str, description: str) -> None:
         self.title, self.version, self.description = title, version, description
-        self.operations: list[Operation] = []
+        self.operations: list[Route] = []
         self._document: dict[str, Any] | None = None
 
     def operation(
@@ -82,13 +86,14 @@ class ApiSpec:
         body_media_type: str = "application/json",
     ) -> None:
         self.operations.append(
-            Operation(
+            Route(
                 method.lower(),
                 path,
+                None,
                 summary,
                 tag,
-                body,
                 query,
+                body,
                 responses or {200: "OK"},
                 auth,
                 body_media_type,
@@ -108,6 +113,24 @@ class ApiSpec:
         """Add the route and describe it in the same call, so the two cannot drift apart."""
         app.router.add_route(method, path, handler)
         self.operation(method, path, summary, **options)
+
+    def add_table(self, app: web.Application, routes: Iterable[Route]) -> None:
+        """Add and describe every route of a table."""
+        for entry in routes:
+            assert entry.handler is not None, f"{entry.path}: a route table entry needs a handler"
+            self.route(
+                app,
+                entry.method,
+                entry.path,
+                entry.handler,
+                entry.summary,
+                tag=entry.tag,
+                query=entry.query,
+                body=entry.body,
+                responses=entry.responses or None,
+                auth=entry.auth,
+                body_media_type=entry.body_media_type,
+            )
 
     def document(self) -> dict[str, Any]:
         if self._document is None:
@@ -185,7 +208,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _operation_id(op: Operation) -> str:
+def _operation_id(op: Route) -> str:
     words = re.findall(r"[a-zA-Z0-9]+", op.path)
     return op.method + "".join(word.capitalize() for word in words)
 
@@ -208,7 +231,7 @@ def _query_parameters(query: type[BaseModel] | None) -> list[dict[str, Any]]:
     ]
 
 
-def _path_item(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+def _path_item(op: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {
         "summary": op.summary,
         "tags": [op.tag],

@@ -1,10 +1,8 @@
 """The notifier's route table and its OpenAPI document, declared together."""
 
-from dataclasses import dataclass, field
 from functools import partial
 
 from aiohttp import web
-from pydantic import BaseModel
 
 from services.notifier.domain.models import PreferencesRequest, SubscribeRequest
 from services.notifier.entrypoints import admin, pages, views
@@ -18,22 +16,9 @@ from services.notifier.schemas import (
     SuppressionList,
     TokenQuery,
 )
-from shared.platform.openapi import ApiSpec, Handler
+from shared.platform.openapi import ApiSpec, Route
 
 HTML = "An HTML page"
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    tag: str
-    query: type[BaseModel] | None = None
-    body: type[BaseModel] | None = None
-    responses: dict[int, type[BaseModel] | str] = field(default_factory=dict)
-    auth: bool = False
 
 
 # Each group of operations shares its tag; the admin ones take the bearer token.
@@ -159,19 +144,7 @@ def add_routes(app: web.Application) -> None:
         "1.0",
         "Email subscriptions with double opt-in, and the sending of each new article.",
     )
-    for route in ROUTES:
-        spec.route(
-            app,
-            route.method,
-            route.path,
-            route.handler,
-            route.summary,
-            tag=route.tag,
-            query=route.query,
-            body=route.body,
-            responses=route.responses or None,
-            auth=route.auth,
-        )
+    spec.add_table(app, ROUTES)
     for method, path, handler in UNDOCUMENTED:
         app.router.add_route(method, path, handler)
     spec.add_routes(app)
