@@ -15,6 +15,9 @@ from pymongo import AsyncMongoClient
 from services.counter.adapters.records import inbox_document, pack_views
 from services.counter.adapters.store import Collections
 from services.counter.fold import Folder
+from services.counter.fold.apply import Applier
+from services.counter.fold.summary import Summary
+from services.counter.fold.tally import Delta
 from shared.contracts.events import PageView
 from shared.platform.db import Document
 from shared.platform.quarantine import Quarantine
@@ -149,3 +152,33 @@ async def test_a_holder_that_stalls_past_its_lease_writes_nothing_after_it(
     total = await collections.totals.find_one({"_id": "total"})
     assert total is not None and total["views"] == 30
     assert isinstance(outcome, LeaseLost)
+
+
+async def test_a_delta_written_twice_for_one_fold_counts_once(
+    mongo: AsyncMongoClient[Document], db_name: str
+) -> None:
+    """A write retried after it took effect (SQLite busy at commit), or a fold re-applied by
+    a new holder, must not add its increments twice: the update only matches a document
+    that does not have that fold yet."""
+    collections = Collections(mongo[db_name])
+    summary = Summary(collections, ZONE, 300_000, AlwaysHeld().check)
+    applier = Applier(collections, Quarantine(collections.db), summary, AlwaysHeld().check)
+    delta = Delta("totals_test", "day:2026-11-30", {"views": 3, "visits": 1})
+    stored = collections.named("totals_test")
+
+    assert await applier._apply_deltas(7, [delta], guarded=False) == [delta]
+    assert await applier._apply_deltas(7, [delta], guarded=False) == [delta]  # our own retry
+    assert await applier._apply_deltas(7, [delta], guarded=True) == []  # a new holder's
+    found = await stored.find_one({"_id": delta.key})
+    assert found is not None and (found["views"], found["visits"], found["seq"]) == (3, 1, 7)
+
+    assert await applier._apply_deltas(8, [delta], guarded=False) == [delta]  # the next fold
+    found = await stored.find_one({"_id": delta.key})
+    assert found is not None and (found["views"], found["seq"]) == (6, 8)
+
+    # A document written before folds carried their number is still counted.
+    await stored.insert_one({"_id": "old", "views": 10})
+    old = Delta("totals_test", "old", {"views": 1})
+    assert await applier._apply_deltas(9, [old], guarded=False) == [old]
+    found = await stored.find_one({"_id": "old"})
+    assert found is not None and (found["views"], found["seq"]) == (11, 9)

@@ -8,6 +8,8 @@ import time
 from functools import partial
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from services.counter.adapters.store import Collections
 from services.counter.domain import layout
 from services.counter.domain.visits import Sessions
@@ -68,9 +70,20 @@ class Applier:
                 if current is not None and int(current.get("seq", 0)) >= seq:
                     continue
             update: dict[str, Any] = {"$inc": delta.increments, "$set": {"seq": seq}}
-            upsert = partial(collection.update_one, {"_id": delta.key}, update, upsert=True)
+            # Only a document that does not have this fold yet: a write retried after it
+            # took effect (SQLite busy at commit), or re-applied by a new holder, adds
+            # nothing twice. Its upsert then meets the document's `_id`: applied already.
+            not_yet = {
+                "_id": delta.key,
+                "$or": [{"seq": {"$lt": seq}}, {"seq": {"$exists": False}}],
+            }
+            upsert = partial(collection.update_one, not_yet, update, upsert=True)
             try:
                 await write(upsert, self._fence)
+            except DuplicateKeyError:
+                if not guarded:  # this fold is new: the write that took effect was ours
+                    applied.append(delta)
+                continue
             except Exception as error:
                 # One document's update fails as a whole or not at all, so a poison one
                 # can be set aside alone, exactly once, and the fold goes on.
