@@ -65,14 +65,10 @@ class Applier:
         applied: list[Delta] = []
         for delta in deltas:
             collection = self.c.named(delta.collection)
-            if guarded:
-                current = await collection.find_one({"_id": delta.key})
-                if current is not None and int(current.get("seq", 0)) >= seq:
-                    continue
             update: dict[str, Any] = {"$inc": delta.increments, "$set": {"seq": seq}}
             # Only a document that does not have this fold yet: a write retried after it
-            # took effect (SQLite busy at commit), or re-applied by a new holder, adds
-            # nothing twice. Its upsert then meets the document's `_id`: applied already.
+            # took effect (SQLite busy at commit), or a fold a new holder finishes (guarded),
+            # adds nothing twice. Its upsert then meets the document's `_id`: applied before.
             not_yet = {
                 "_id": delta.key,
                 "$or": [{"seq": {"$lt": seq}}, {"seq": {"$exists": False}}],
