@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from yarl import URL
 
 from tests.e2e.browser_support import (
     DESKTOP_AGENT,
@@ -74,6 +75,22 @@ async def test_a_beacon_too_large_for_the_gateway_is_refused_in_json(
     async with http.post(f"{portal.url}/api/views", data=body) as response:
         assert response.status == 413
         assert (await response.json())["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/articles/a%00b", 400, "bad_request"),  # a NUL nginx refuses before any service
+        ("/tim-kiem?q=" + "a" * 100_000, 414, "uri_too_long"),
+    ],
+)
+async def test_requests_the_gateway_itself_refuses_are_answered_in_json(
+    portal: Portal, http: aiohttp.ClientSession, path: str, status: int, code: str
+) -> None:
+    async with http.get(URL(f"{portal.url}{path}", encoded=True)) as response:
+        assert response.status == status
+        assert response.content_type == "application/json"
+        assert (await response.json())["error"]["code"] == code
 
 
 def samples(text: str, name: str) -> list[Any]:
