@@ -67,9 +67,12 @@ def write_local_config(state: Path, port: int, content: str, counter: str, notif
         "GATEWAY_WORKER_NOFILE": str(nofile),
         # Upstreams are IP literals here, so nothing is ever resolved; nginx still wants one.
         "GATEWAY_RESOLVER": "127.0.0.1",
-        "GATEWAY_CONTENT": content,
-        "GATEWAY_COUNTER": counter,
-        "GATEWAY_NOTIFIER": notifier,
+        "GATEWAY_CONTENT": "portal_content",
+        "GATEWAY_COUNTER": "portal_counter",
+        "GATEWAY_NOTIFIER": "portal_notifier",
+        "GATEWAY_CONTENT_ADDRESS": content,
+        "GATEWAY_COUNTER_ADDRESS": counter,
+        "GATEWAY_NOTIFIER_ADDRESS": notifier,
         "GATEWAY_STATE": str(state),
         "GATEWAY_MIME_TYPES": str(MIME_TYPES),
     }

@@ -91,6 +91,7 @@ def build_folder(
         online_window=timedelta(seconds=settings.online_window_seconds),
         max_views=settings.fold_max_views,
         idle_seconds=settings.fold_idle_seconds,
+        interval_seconds=settings.fold_interval_seconds,
     )
 
 

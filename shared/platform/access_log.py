@@ -17,7 +17,12 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import BinaryIO
+
+# JSON's own string encoders: Unicode as is (`ensure_ascii=False`), or all escaped.
+_string = json.encoder.encode_basestring
+_ascii = json.encoder.encode_basestring_ascii
 
 LINGER_SECONDS = 0.2
 LIMIT_BYTES = 64 * 1024
@@ -46,18 +51,31 @@ class AccessLog:
     ) -> None:
         if not self.enabled(quiet):
             return
-        line = {
-            "service": self._service,
-            "request_id": request_id,
-            "method": method,
-            "path": path,
-            "status": status,
-            "ms": ms,
-            "level": "debug" if quiet else "info",
-            "timestamp": self._timestamp(),
-            "msg": "http.request",
-        }
-        self._add(json.dumps(line, ensure_ascii=False).encode() + b"\n")
+        fields = (request_id, method, path, status, ms, "debug" if quiet else "info")
+        try:
+            line = self._line(_string, *fields).encode()
+        except UnicodeEncodeError:  # a header's undecodable bytes: escaped, still one line
+            line = self._line(_ascii, *fields).encode()
+        self._add(line)
+
+    def _line(
+        self,
+        string: Callable[[str], str],
+        request_id: str,
+        method: str,
+        path: str,
+        status: int,
+        ms: float,
+        level: str,
+    ) -> str:
+        """The line `json.dumps` would write for these fields, each string a client chose
+        through JSON's own string encoder: one C call each, not a dict dumped per request."""
+        return (
+            f'{{"service":{string(self._service)},"request_id":{string(request_id)},'
+            f'"method":{string(method)},"path":{string(path)},"status":{status:d},'
+            f'"ms":{float(ms)!r},"level":"{level}","timestamp":"{self._timestamp()}",'
+            '"msg":"http.request"}\n'
+        )
 
     def _timestamp(self) -> str:
         """ISO 8601 UTC with microseconds, the seconds part formatted once per second."""

@@ -3,6 +3,9 @@
 import io
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from shared.platform.access_log import LIMIT_BYTES, AccessLog
 from tests.support import eventually
 
@@ -63,3 +66,24 @@ def test_hostile_paths_stay_one_json_line() -> None:
     access.request("r", "GET", '/a"b\nc\x00đ', 404, 0.1, quiet=False)
     [line] = lines(out)
     assert line["path"] == '/a"b\nc\x00đ'
+
+
+@given(
+    request_id=st.text(st.characters(blacklist_categories=()), max_size=80),
+    method=st.sampled_from(["GET", "POST", "PATCH", "DELETE"]),
+    path=st.text(st.characters(blacklist_categories=()), max_size=300),
+    status=st.integers(min_value=100, max_value=599),
+    ms=st.floats(min_value=0, max_value=1e6, allow_nan=False).map(lambda ms: round(ms, 1)),
+)
+def test_any_path_or_request_id_gives_one_line_of_valid_json(
+    request_id: str, method: str, path: str, status: int, ms: float
+) -> None:
+    """A client chooses the path and may choose the request id (quotes, control characters,
+    line breaks, lone surrogates): the line is still one JSON object holding them as sent."""
+    access, out = log_at("INFO")
+    access.request(request_id, method, path, status, ms, quiet=False)
+    written = out.getvalue()
+    assert written.endswith(b"\n") and written.count(b"\n") == 1
+    line = json.loads(written)
+    assert (line["request_id"], line["method"], line["path"]) == (request_id, method, path)
+    assert (line["status"], line["ms"]) == (status, ms)

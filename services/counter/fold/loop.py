@@ -55,6 +55,7 @@ class Folder:
         online_window: timedelta,
         max_views: int,
         idle_seconds: float,
+        interval_seconds: float = 0.0,
     ) -> None:
         self.c = collections
         self._quarantine = quarantine
@@ -63,6 +64,7 @@ class Folder:
         self._visit_timeout = visit_timeout
         self._max_views = max_views
         self._idle = idle_seconds
+        self._interval = interval_seconds
         self._sessions = Sessions(visit_timeout)
         self._next_seq: int | None = None  # None: recover before folding
         self._claims = MessageClaims(collections, lease.check)
@@ -80,6 +82,7 @@ class Folder:
     async def run(self) -> None:
         """Fold while holding the lease, until stop(); a failed fold is recovered, not lost."""
         while not self._stopping.is_set():
+            started = time.monotonic()
             folded = 0
             self._taken = []
             try:
@@ -95,9 +98,10 @@ class Folder:
                 self._next_seq = None
                 if not is_outage(error):
                     self._suspects.failed(self._taken, error)
-            if not folded:
+            pause = self._interval - (time.monotonic() - started) if folded else self._idle
+            if pause > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self._idle)
+                    await asyncio.wait_for(self._stopping.wait(), pause)
 
     def stop(self) -> None:
         self._stopping.set()
