@@ -40,10 +40,14 @@ HOST = re.compile(r"[a-z0-9.:_-]{1,253}")
 ID = re.compile(ID_PATTERN)
 
 
-async def list_articles(request: web.Request) -> web.Response:
-    query = await read_query(request, LatestQuery)
+# Each read is answered from the response cache by its URL (entrypoints/http_cache.py): the
+# query is vetted and the reader asked only when the answer is built, on a miss. A URL that
+# fails either raises from the build, and nothing is kept for it.
 
+
+async def list_articles(request: web.Request) -> web.Response:
     async def build() -> bytes:
+        query = await read_query(request, LatestQuery)
         page = await request.app[READER].latest(
             limit=query.limit, cursor=query.cursor, section=query.section, tag=query.tag
         )
@@ -53,51 +57,44 @@ async def list_articles(request: web.Request) -> web.Response:
 
 
 async def get_article(request: web.Request) -> web.Response:
-    if request.query_string:  # the hot path has none; any given are still vetted
-        await read_query(request, NoQuery)
-    slug = request.match_info["ref"]
-    reader = request.app[READER]
-    found = await reader.by_slug(slug)
-    if isinstance(found, Redirect):
-        raise web.HTTPMovedPermanently(f"/api/articles/{found.slug}")
-    if found is None:
-        raise NotFound(f"no published article {slug!r}")
-    article = found
-
     async def build() -> bytes:
-        return article.model_dump_json().encode()
+        if request.query_string:  # the hot path has none; any given are still vetted
+            await read_query(request, NoQuery)
+        slug = request.match_info["ref"]
+        found = await request.app[READER].by_slug(slug)
+        if isinstance(found, Redirect):
+            raise web.HTTPMovedPermanently(f"/api/articles/{found.slug}")
+        if found is None:
+            raise NotFound(f"no published article {slug!r}")
+        return found.model_dump_json().encode()
 
     return await request.app[RESPONSES].respond(request, build)
 
 
 async def other_news(request: web.Request) -> web.Response:
-    query = await read_query(request, OtherQuery)
-    reader = request.app[READER]
-    found = await reader.by_slug(request.match_info["slug"])
-    if not found or isinstance(found, Redirect):
-        raise NotFound(f"no published article {request.match_info['slug']!r}")
-    article = found
-
     async def build() -> bytes:
-        items = await reader.other_news(article, limit=query.limit)
+        query = await read_query(request, OtherQuery)
+        reader = request.app[READER]
+        found = await reader.by_slug(request.match_info["slug"])
+        if not found or isinstance(found, Redirect):
+            raise NotFound(f"no published article {request.match_info['slug']!r}")
+        items = await reader.other_news(found, limit=query.limit)
         return ArticleList(items=items).model_dump_json().encode()
 
     return await request.app[RESPONSES].respond(request, build)
 
 
 async def list_sections(request: web.Request) -> web.Response:
-    await read_query(request, NoQuery)
-
     async def build() -> bytes:
+        await read_query(request, NoQuery)
         return SectionList(items=await request.app[READER].sections()).model_dump_json().encode()
 
     return await request.app[RESPONSES].respond(request, build)
 
 
 async def search_articles(request: web.Request) -> web.Response:
-    query = await read_query(request, SearchQuery)
-
     async def build() -> bytes:
+        query = await read_query(request, SearchQuery)
         items = await request.app[READER].search(query.q, limit=query.limit)
         return ArticleList(items=items).model_dump_json().encode()
 
