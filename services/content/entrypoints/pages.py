@@ -16,6 +16,7 @@ from aiohttp import web
 
 from services.content.entrypoints.http_cache import HTML, Built
 from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS
+from services.content.entrypoints.structured_data import article_meta, news_article
 from services.content.schemas import ArticleSummary
 from services.content.usecases.reading import Redirect
 from shared.contracts.errors import DomainError, NotFound
@@ -94,7 +95,8 @@ def page(template: str) -> Callable[[Callable[[web.Request], Awaitable[dict[str,
     def wrap(build: Callable[[web.Request], Awaitable[dict[str, Any]]]) -> Handler:
         async def render(request: web.Request) -> Built:
             try:
-                context = {"path": request.path, **await build(request)}
+                cursor = request.query.get("cursor")  # a list's later page is its own page
+                context = {"path": request.path, "cursor": cursor, **await build(request)}
                 text = aiohttp_jinja2.render_string(template, request, context)
                 return Built(text.encode(), 200, HTML)
             except DomainError as error:
@@ -158,7 +160,8 @@ async def tag_page(request: web.Request) -> dict[str, Any]:
 async def search_page(request: web.Request) -> dict[str, Any]:
     query = request.query.get("q", "").strip()[:MAX_QUERY]
     items = await request.app[READER].search(query, limit=LIST_ITEMS) if query else []
-    return {"query": query, "items": items}
+    # Results pages are endless and thin: search engines should follow them, not list them.
+    return {"query": query, "items": items, "robots": "noindex, follow"}
 
 
 @page("article.html")
@@ -170,7 +173,15 @@ async def article_page(request: web.Request) -> dict[str, Any]:
     if article is None:
         raise NotFound("Không tìm thấy bài viết.")
     others = await request.app[READER].other_news(article, limit=OTHER_NEWS)
-    return {"article": article, "others": others, "current_section": article.section_slug}
+    settings = request.app[SETTINGS]
+    public_url = public_address(settings.public_url)
+    return {
+        "article": article,
+        "others": others,
+        "current_section": article.section_slug,
+        "meta": article_meta(article, public_url),
+        "structured": news_article(article, SITE, public_url, settings.zone),
+    }
 
 
 @page("subscribe.html")
@@ -222,7 +233,19 @@ def _template_globals(app: web.Application) -> Mapping[str, Any]:
     def link(article: ArticleSummary) -> str:
         return local_path(article.url)
 
-    return {"asset": assets.url, "date_line": when, "link": link, "sections": SECTIONS, **SITE}
+    return {
+        "asset": assets.url,
+        "date_line": when,
+        "link": link,
+        "sections": SECTIONS,
+        "public_url": public_address(app[SETTINGS].public_url),
+        **SITE,
+    }
+
+
+def public_address(public_url: object) -> str:
+    """PUBLIC_URL without its trailing slash: paths are appended to it."""
+    return str(public_url).rstrip("/")
 
 
 def add_page_routes(app: web.Application) -> None:
