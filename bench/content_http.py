@@ -15,7 +15,7 @@ Run: `.venv/bin/python bench/content_http.py` (BENCH_DURATION=5s, BENCH_ROUNDS=3
 """
 
 # A local benchmark: local tools (wrk, python, nginx) against local URLs.
-# ruff: noqa: S603, S607, S310
+# ruff: noqa: S603, S310
 
 import os
 import re
@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report import Result, publish, ratio_goal
-from stack import ROOT, Stack, ensure_tool, free_port, wait_for
+from stack import ROOT, Stack, children, cpu_seconds, ensure_tool, free_port, named, wait_for
 
 CONNECTIONS = 64
 DURATION = os.environ.get("BENCH_DURATION", "5s")
@@ -77,21 +77,6 @@ class Run:
     p99_ms: float
     cpu_us: float  # server CPU per request (the server process only)
     pipeline_us: float  # CPU per request of every process that serves it (gateway, broker...)
-
-
-def children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(child) for child in found.split()]
-
-
-def named(pattern: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
-    return [int(pid) for pid in found.split()]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(url: str, pids: list[int], script: str | None = None) -> Run:

@@ -30,7 +30,16 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 
 from notifier_probe import Probe, Sink, drop_queues, in_doubt_histogram  # noqa: E402
 from report import Result, publish, ratio_goal  # noqa: E402
-from stack import AMQP_URL, MONGO_URL, ROOT, Stack, free_port, wait_for  # noqa: E402
+from stack import (  # noqa: E402
+    AMQP_URL,
+    MONGO_URL,
+    ROOT,
+    Stack,
+    cpu_seconds,
+    free_port,
+    named,
+    wait_for,
+)
 
 from services.notifier.adapters.store import SubscriberStore  # noqa: E402
 from services.notifier.config import NotifierSettings  # noqa: E402
@@ -59,6 +68,25 @@ def article(run: str) -> ArticlePublished:
         url=f"https://tin.example.vn/bai-viet/day-manh-cong-tac-dan-van-{run}",
         published_at=datetime.now(UTC),
     )
+
+
+class CpuMeter:
+    """CPU seconds spent by named groups of processes between start() and per_email()."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self._groups = groups
+        self._start: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        return {name: sum(map(cpu_seconds, pids)) for name, pids in self._groups.items()}
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def per_email(self) -> dict[str, float]:
+        """µs of CPU per email, by group."""
+        now = self._now()
+        return {name: (now[name] - self._start[name]) / SUBSCRIBERS * 1e6 for name in now}
 
 
 def addresses() -> list[str]:
@@ -146,17 +174,34 @@ async def fan_out(stack: Stack, sink: Sink, metrics: list[str]) -> Probe:
     return probe
 
 
-async def scenario(latency_ms: int) -> dict[str, Probe | float]:
+Figures = dict[str, Probe | float | dict[str, float]]
+
+
+async def scenario(latency_ms: int) -> Figures:
     sink = Sink(latency_ms)
     overrides = {"notifier": {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port)}}
-    figures: dict[str, Probe | float] = {}
+    figures: Figures = {}
     try:
         with Stack.start(overrides=overrides) as stack:
             try:
                 await seed(stack)
                 first = [stack.direct("notifier", "")]
+                # Where each email's CPU goes: the sender, the sink and what stores outcomes.
+                meter = CpuMeter(
+                    {
+                        "notifier": [stack.pid("notifier")],
+                        "FerretDB": named("ferretdb"),
+                        "RabbitMQ": named("beam.smp"),
+                        "sink": [sink.process.pid],
+                        "sender": [os.getpid()],
+                    }
+                )
+                meter.start()
                 figures["raw"] = await raw_blast(sink)
+                figures["cpu_raw"] = meter.per_email()
+                meter.start()
                 figures["one"] = await fan_out(stack, sink, first)
+                figures["cpu_one"] = meter.per_email()
                 if latency_ms:
                     replica, url = second_replica(stack)
                     try:
@@ -171,11 +216,13 @@ async def scenario(latency_ms: int) -> dict[str, Probe | float]:
     return figures
 
 
-def results(instant: dict[str, Probe | float], slow: dict[str, Probe | float]) -> list[Result]:
+def results(instant: Figures, slow: Figures) -> list[Result]:
     one, raw = instant["one"], instant["raw"]
     slow_one, two = slow["one"], slow["two"]
+    cpu_one, cpu_raw = instant["cpu_one"], instant["cpu_raw"]
     assert isinstance(one, Probe) and isinstance(raw, float)
     assert isinstance(slow_one, Probe) and isinstance(two, Probe)
+    assert isinstance(cpu_one, dict) and isinstance(cpu_raw, dict)
     note = f"{SUBSCRIBERS} subscribers, {CONNECTIONS} connections per replica"
     rows = [
         ratio_goal("email fan-out, 1 replica, instant sink", one.rate, "emails/s", raw,
@@ -184,6 +231,21 @@ def results(instant: dict[str, Probe | float], slow: dict[str, Probe | float]) -
                    slow_one.rate, "1 replica, same sink", 1.6),
     ]  # fmt: skip
     rows = [Result(**{**r.__dict__, "note": note}) for r in rows]
+    # The raw blast stores nothing: its CPU is the sender's and the sink's alone.
+    ours = cpu_one["notifier"] + cpu_one["FerretDB"] + cpu_one["RabbitMQ"]
+    spread = ", ".join(
+        f"{name} {cpu_one[name]:.0f}" for name in ("notifier", "FerretDB", "RabbitMQ", "sink")
+    )
+    rows.append(
+        Result(
+            "email fan-out, 1 replica, instant sink: CPU per email",
+            ours,
+            "µs",
+            cpu_raw["sender"],
+            f"raw sender; its sink {cpu_raw['sink']:.0f} µs",
+            note=f"µs: {spread}",
+        )
+    )
     for name, probe in (("instant", one), ("20ms", two)):
         rows.extend(probe.window_rows(name, BASELINE_IN_DOUBT_MS[name]))
     return rows

@@ -37,6 +37,7 @@ from services.content.entrypoints.keys import (
     VISITORS,
     WORKFLOW,
 )
+from services.content.entrypoints.old_addresses import add_old_address_route
 from services.content.entrypoints.pages import add_page_routes
 from services.content.entrypoints.routes import add_api_routes
 from services.content.usecases.editing import Workflow
@@ -80,6 +81,7 @@ def create_app(settings: ContentSettings) -> web.Application:
     add_ops_routes(app, checks)
     add_api_routes(app)
     add_page_routes(app)
+    add_old_address_route(app)  # last: it takes every path the others did not
     return app
 
 

@@ -50,6 +50,17 @@ class ArticleUpdated(ArticleFacts):
     previous_slug: str | None = None
 
 
+class ArticleImported(ArticleFacts):
+    """An article brought over from an old portal went live at its original date, quietly:
+    readers of the site see it, nobody is emailed (the notifier does not take this type).
+    Also what a later re-publication of such an article sends."""
+
+    TYPE: ClassVar[str] = "article.imported"
+    VERSION: ClassVar[int] = 1
+
+    source_url: str = Field(max_length=2048)  # where the old portal had it
+
+
 class ArticleUnpublished(EventData):
     """An article was taken off the site."""
 
@@ -94,7 +105,7 @@ DataT = TypeVar("DataT", bound=EventData)
 
 EVENT_TYPES: dict[str, type[EventData]] = {
     event.TYPE: event
-    for event in (ArticlePublished, ArticleUpdated, ArticleUnpublished, PageViewed)
+    for event in (ArticlePublished, ArticleUpdated, ArticleImported, ArticleUnpublished, PageViewed)
 }
 
 EventT = TypeVar("EventT", bound=type[EventData])

@@ -3,6 +3,7 @@ unbroken word lays out, in headless Chromium through the gateway."""
 
 import json
 import uuid
+from xml.sax.saxutils import escape
 from datetime import datetime
 from typing import Any, Literal
 
@@ -140,6 +141,15 @@ async def test_an_article_tells_search_engines_and_link_previews_what_it_is(
     assert await page.locator('link[rel="canonical"]').get_attribute("href") == f"{portal.url}/"
     assert await meta(page, 'meta[property="og:type"]') == "website"
     assert await page.locator('script[type="application/ld+json"]').count() == 0
+    feeds = page.locator('link[rel="alternate"][type="application/rss+xml"]')
+    assert await feeds.get_attribute("href") == "/rss.xml"
+    await page.goto("/chuyen-muc/tin-tuc-su-kien")
+    hrefs = [await feeds.nth(n).get_attribute("href") for n in range(await feeds.count())]
+    assert hrefs == ["/rss.xml", "/chuyen-muc/tin-tuc-su-kien/rss.xml"]
+    async with http.get(f"{portal.url}{hrefs[1]}") as response:  # through the gateway
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+        assert escape(title) in await response.text()  # as XML text, escaped
     await page.goto("/tim-kiem?q=hoi+nghi")
     assert await meta(page, 'meta[name="robots"]') == "noindex, follow"
     await context.close()

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from services.content.entrypoints.structured_data import (
     HEADLINE_LIMIT,
-    headline,
     absolute,
+    headline,
     local_iso,
 )
 

@@ -63,6 +63,7 @@ def from_document(document: Document) -> Article:
         publish_at=document.get("publish_at"),
         published_at=document.get("published_at"),
         search_tokens=tuple(document.get("search_tokens") or ()),
+        source_url=document.get("source_url") or None,
     )
 
 
@@ -71,6 +72,9 @@ class ArticleStore:
         self.articles: AsyncCollection[Document] = db["articles"]
         self.slugs: AsyncCollection[Document] = db["slugs"]
         self.audit: AsyncCollection[Document] = db["audit"]
+        # An old portal's addresses of migrated articles: `_id` is a hash of the address
+        # (client text never becomes an `_id` as it is), for the 301 to the article.
+        self.old_addresses: AsyncCollection[Document] = db["old_addresses"]
         self._public_url = public_url.rstrip("/")
         self._lock = Lock(Claims(db["article_locks"], LOCK_LEASE), LOCK_WAIT)
 
@@ -109,9 +113,13 @@ class ArticleStore:
 
     # --- writes --------------------------------------------------------------------------
 
-    async def insert(self, article: Article, action: str) -> None:
-        await self.articles.insert_one({**to_document(article), "outbox": []})
+    async def insert(self, article: Article, action: str, event: OutboxEntry | None = None) -> bool:
+        """Store a new article (with the event it causes); False if its id is taken."""
+        outbox = [] if event is None else [dataclasses.asdict(event)]
+        if not await insert_or_ignore(self.articles, {**to_document(article), "outbox": outbox}):
+            return False
         await self.record(article, action)
+        return True
 
     async def write(
         self, before: Article, after: Article, action: str, event: OutboxEntry | None = None
@@ -145,6 +153,20 @@ class ArticleStore:
             "at": article.updated_at,
         }
         await insert_or_ignore(self.audit, line)
+
+    # --- an old portal's addresses ----------------------------------------------------------
+
+    async def keep_old_address(self, key: str, address: str, article_id: str) -> bool:
+        """Point an old address (its `key`) at the article; False if it points elsewhere."""
+        document = {"_id": key, "address": address, "article_id": article_id}
+        if await insert_or_ignore(self.old_addresses, document):
+            return True
+        found = await self.old_addresses.find_one({"_id": key})
+        return found is not None and found["article_id"] == article_id
+
+    async def article_at_old_address(self, key: str) -> str | None:
+        found = await self.old_addresses.find_one({"_id": key})
+        return None if found is None else str(found["article_id"])
 
     # --- reads ---------------------------------------------------------------------------
 

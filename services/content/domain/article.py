@@ -74,6 +74,8 @@ class Article:
     publish_at: datetime | None = None
     published_at: datetime | None = None
     search_tokens: tuple[str, ...] = ()
+    # Where an old portal had it, for an article migrated in: its publications are quiet.
+    source_url: str | None = None
 
     @property
     def section_info(self) -> Section:

@@ -79,3 +79,30 @@ class ScheduleRequest(BaseModel):
             return value.astimezone(UTC)
         except OverflowError:
             raise ValueError("the time is out of range once converted to UTC") from None
+
+
+# The earliest original date an imported article may carry: older is a typo, not history.
+EARLIEST_IMPORT = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+class ImportedArticle(ArticleDraft):
+    """One line of an import file: an article as an old portal published it."""
+
+    published_at: AwareDatetime = Field(description="the original publication time, with offset")
+    old_url: str = Field(
+        min_length=1,
+        max_length=2048,
+        pattern=r"^(https?://[^/\s\x00-\x1f\x7f]+)?/[^\s\x00-\x1f\x7f]*$",
+        description="the address on the old portal (absolute, or its path): answers 301",
+    )
+
+    @field_validator("published_at")
+    @classmethod
+    def _in_the_past(cls, value: datetime) -> datetime:
+        try:
+            moment = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range once converted to UTC") from None
+        if not EARLIEST_IMPORT <= moment <= datetime.now(UTC):
+            raise ValueError("an imported article was published between 1990 and now")
+        return moment

@@ -6,6 +6,7 @@ from typing import Any
 
 from services.content.domain.article import Article
 from shared.contracts.events import (
+    ArticleImported,
     ArticlePublished,
     ArticleUnpublished,
     ArticleUpdated,
@@ -53,6 +54,10 @@ def _facts(article: Article, url: str) -> dict[str, Any]:
 
 
 def published(article: Article, url: str) -> EventData:
+    """What going live announces: `article.published`, which the notifier emails; for an
+    article migrated from an old portal, `article.imported`, which nobody emails."""
+    if article.source_url is not None:
+        return ArticleImported(**_facts(article, url), source_url=article.source_url)
     return ArticlePublished(**_facts(article, url))
 
 

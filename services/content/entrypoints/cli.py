@@ -1,18 +1,26 @@
 """The content service's commands: `python -m services.content [serve]` starts the
-service; `python -m services.content tokens create --name N` makes an editor token."""
+service; `python -m services.content tokens create --name N` makes an editor token;
+`python -m services.content import articles FILE.jsonl` migrates an old portal's articles in
+(docs/content.md)."""
 
 import argparse
 import asyncio
 import sys
+from typing import BinaryIO
 
-from pydantic import MongoDsn, ValidationError
+from pydantic import AmqpDsn, HttpUrl, MongoDsn, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.content.adapters.editors import EditorTokens
+from services.content.adapters.outbox import OutboxRelay
+from services.content.adapters.store import ArticleStore
 from services.content.app import create_app
 from services.content.config import ContentSettings
 from services.content.schemas import TokenRequest
+from services.content.usecases.importing import ArticleImport, ImportReport
+from shared.platform.bus import Bus
 from shared.platform.db import make_client
+from shared.platform.quarantine import Quarantine
 from shared.platform.runner import run_service
 from shared.platform.settings import describe_errors
 
@@ -50,6 +58,48 @@ async def _tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+class ImportSettings(TokenSettings):
+    """The database, the broker (the articles' events leave from here) and the public
+    address (their links are built on it); not the service's secrets."""
+
+    amqp_url: AmqpDsn = AmqpDsn("amqp://guest:guest@127.0.0.1:5672/")
+    exchange: str = "portal.events"
+    public_url: HttpUrl = HttpUrl("http://127.0.0.1:8081")
+
+
+async def _import(lines: BinaryIO) -> int:
+    try:
+        settings = ImportSettings()
+    except ValidationError as error:
+        sys.stderr.write(describe_errors(ImportSettings, error) + "\n")
+        return 2
+    client = make_client(str(settings.mongo_url))
+    bus = Bus(str(settings.amqp_url), settings.exchange)
+    try:
+        db = client[settings.mongo_db]
+        store = ArticleStore(db, str(settings.public_url))
+        report = await ArticleImport(store).run(lines)
+        _print_report(report)
+        # The events leave from here, not at the service's next scan of every article.
+        try:
+            await bus.connect()
+            await OutboxRelay(store, bus, Quarantine(db), 30.0).drain(report.created_ids)
+        except Exception as error:  # stored all the same: the service's relay sends them
+            sys.stderr.write(f"events not sent now ({error!r}); the service sends them\n")
+    finally:
+        await bus.close()
+        await client.close()
+    return 1 if report.refused else 0
+
+
+def _print_report(report: ImportReport) -> None:
+    for number, reason in report.refused:
+        sys.stderr.write(f"line {number}: refused: {reason}\n")
+    print(
+        f"imported {report.created}, already there {report.existing}, refused {len(report.refused)}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.content")
     commands = parser.add_subparsers(dest="command")
@@ -62,8 +112,24 @@ def main(argv: list[str] | None = None) -> int:
     revoke = actions.add_parser("revoke", help="delete every token of an editor")
     revoke.add_argument("--name", required=True)
     actions.add_parser("list", help="list editors (never their tokens)")
+    migrate = commands.add_parser("import", help="migrate an old portal's content in")
+    kinds = migrate.add_subparsers(dest="kind", required=True)
+    articles = kinds.add_parser(
+        "articles", help="published articles from a JSON Lines file (docs/content.md)"
+    )
+    articles.add_argument("file", help="one article per line; - reads standard input")
     args = parser.parse_args(argv)
     if args.command == "tokens":
         return asyncio.run(_tokens(args))
+    if args.command == "import":
+        if args.file == "-":  # a file on the host, into a container: `exec -T ... - < file`
+            return asyncio.run(_import(sys.stdin.buffer))
+        try:
+            lines = open(args.file, "rb")  # noqa: SIM115 - closed by the with below
+        except OSError as error:
+            sys.stderr.write(f"cannot read {args.file}: {error}\n")
+            return 2
+        with lines:
+            return asyncio.run(_import(lines))
     run_service("content", ContentSettings, create_app)
     return 0

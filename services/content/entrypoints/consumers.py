@@ -5,7 +5,13 @@ shows on all of them as soon as it is relayed."""
 from typing import Any
 
 from services.content.usecases.reading import ArticleReader
-from shared.contracts.events import ArticlePublished, ArticleUnpublished, ArticleUpdated, Envelope
+from shared.contracts.events import (
+    ArticleImported,
+    ArticlePublished,
+    ArticleUnpublished,
+    ArticleUpdated,
+    Envelope,
+)
 from shared.platform.bus import Bus
 
 
@@ -13,5 +19,5 @@ async def subscribe(bus: Bus, reader: ArticleReader) -> None:
     async def on_article_event(envelope: Envelope[Any]) -> None:
         await reader.refresh(envelope.data.article_id)
 
-    events = (ArticlePublished, ArticleUpdated, ArticleUnpublished)
+    events = (ArticlePublished, ArticleUpdated, ArticleImported, ArticleUnpublished)
     await bus.consume_broadcast(dict.fromkeys(events, on_article_event))

@@ -72,7 +72,8 @@ class ResponseCache:
             body=answer.body,
             status=answer.status,
             content_type=answer.content_type,
-            charset="utf-8" if answer.content_type == HTML else None,
+            # Text of every kind is UTF-8 and says so; JSON is UTF-8 by definition.
+            charset=None if answer.content_type == JSON else "utf-8",
             headers=all_headers,
         )
 

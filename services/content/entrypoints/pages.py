@@ -138,6 +138,7 @@ async def section_page(request: web.Request) -> dict[str, Any]:
         "current_section": section.slug,
         "items": found.items,
         "next_url": _more(found.next_cursor),
+        "feed": {"title": section.name, "url": f"/chuyen-muc/{section.slug}/rss.xml"},
     }
 
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from services.content.adapters.deliveries import DeliveryCounts
 from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
-from services.content.entrypoints import editor_views, views
+from services.content.entrypoints import editor_views, feeds, views
 from services.content.schemas import (
     ArticleList,
     ArticleOut,
@@ -173,5 +173,14 @@ def add_api_routes(app: web.Application) -> ApiSpec:
         responses={201: TokenCreated},
         auth=True,
     )
+    # Feeds and search engines: XML and text for readers' apps and crawlers, not the API.
+    app.router.add_get("/rss.xml", feeds.site_feed)
+    app.router.add_get("/feed.xml", feeds.old_site_feed)
+    app.router.add_get("/chuyen-muc/{slug}/rss.xml", feeds.section_feed)
+    app.router.add_get("/sitemap.xml", feeds.sitemap)
+    app.router.add_get("/sitemaps/pages.xml", feeds.pages_sitemap)
+    app.router.add_get("/sitemaps/articles-{number:[1-9][0-9]{0,8}}.xml", feeds.articles_sitemap)
+    app.router.add_get("/sitemap-news.xml", feeds.news)
+    app.router.add_get("/robots.txt", feeds.robots_txt)
     spec.add_routes(app)
     return spec

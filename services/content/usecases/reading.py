@@ -17,6 +17,7 @@ import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 
@@ -48,12 +49,21 @@ class Redirect:
 
 
 @dataclass(frozen=True)
+class Modified:
+    """A live article and when its live revision was made."""
+
+    summary: ArticleSummary
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class Entry:
     summary: ArticleSummary
     revision: int
     tag_slugs: frozenset[str]
     searchable: search.Searchable
     loaded_at: float  # monotonic time of the read this entry came from
+    updated_at: datetime  # the revision's time: a sitemap's `lastmod`
 
     @property
     def order(self) -> tuple[float, str]:
@@ -140,6 +150,7 @@ class ArticleReader:
             tag_slugs=frozenset(tag.slug for tag in item.tags),
             searchable=search.Searchable.of(item.title, item.lead, list(article.search_tokens)),
             loaded_at=loaded_at,
+            updated_at=article.updated_at,
         )
         if current is not None and self._by_slug.get(current.summary.slug) == article_id:
             del self._by_slug[current.summary.slug]
@@ -194,6 +205,18 @@ class ArticleReader:
             items=[entry.summary for entry in items[:limit]], next_cursor=next_cursor
         )
 
+    def count(self) -> int:
+        """How many articles are live."""
+        return len(self._entries)
+
+    async def oldest_first(self, *, offset: int, limit: int) -> list[Modified]:
+        """Live articles in publication order, oldest first, from the `offset`th on: pages
+        that stay put as articles are published (new ones join the last page)."""
+        ordered = self._sorted()  # newest first
+        end = max(len(ordered) - offset, 0)
+        chunk = ordered[max(end - limit, 0) : end]
+        return [Modified(entry.summary, entry.updated_at) for entry in reversed(chunk)]
+
     async def by_slug(self, slug: str) -> ArticleOut | Redirect | None:
         article_id = self._by_slug.get(slug)
         if article_id is None:
@@ -237,6 +260,11 @@ class ArticleReader:
     def is_live(self, article_id: str | None) -> bool:
         """Whether `article_id` names a published article (beacons count only those)."""
         return article_id is not None and article_id in self._entries
+
+    def live_slug(self, article_id: str) -> str | None:
+        """The slug of a published article today (it may have been renamed); else None."""
+        entry = self._entries.get(article_id)
+        return None if entry is None else entry.summary.slug
 
     async def other_news(self, article: ArticleOut, *, limit: int = 5) -> list[ArticleSummary]:
         found: list[ArticleSummary] = []
