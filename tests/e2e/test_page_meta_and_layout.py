@@ -3,9 +3,9 @@ unbroken word lays out, in headless Chromium through the gateway."""
 
 import json
 import uuid
-from xml.sax.saxutils import escape
 from datetime import datetime
 from typing import Any, Literal
+from xml.sax.saxutils import escape
 
 import aiohttp
 import pytest
