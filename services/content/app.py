@@ -15,6 +15,7 @@ from services.content.adapters.deliveries import Deliveries
 from services.content.adapters.editors import EditorTokens
 from services.content.adapters.outbox import OutboxRelay
 from services.content.adapters.schedule import ScheduleBook
+from services.content.adapters.site import SiteStore
 from services.content.adapters.store import ArticleStore
 from services.content.adapters.view_spool import ViewSpool
 from services.content.adapters.visitors import VisitorHasher
@@ -32,6 +33,7 @@ from services.content.entrypoints.keys import (
     RESPONSES,
     SCHEDULER,
     SETTINGS,
+    SITE,
     STORE,
     TOKENS,
     VISITORS,
@@ -43,6 +45,7 @@ from services.content.entrypoints.routes import add_api_routes
 from services.content.usecases.editing import Workflow
 from services.content.usecases.reading import ArticleReader
 from services.content.usecases.scheduling import Scheduler
+from services.content.usecases.site import SiteIdentityKeeper
 from shared.platform.background import Supervisor
 from shared.platform.bus import Bus
 from shared.platform.db import TRANSIENT_ERRORS, Document
@@ -70,7 +73,7 @@ def create_app(settings: ContentSettings) -> web.Application:
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with connections(settings, checks) as (db, bus), aiohttp.ClientSession() as http:
             await _build(app, settings, db, bus, http, supervisor)
-            await consumers.subscribe(bus, app[READER])
+            await consumers.subscribe(bus, app[READER], app[SITE])
             app[BATCHER].start()
             checks["tasks"] = supervisor.check
             yield
@@ -119,10 +122,16 @@ async def _build(
     app[STORE], app[BUS], app[RELAY], app[WORKFLOW] = store, bus, relay, workflow
     app[READER], app[SCHEDULER] = reader, scheduler
     app[BATCHER] = ViewBatcher(bus, spool, settings.view_batch_window_ms / 1000)
-    app[RESPONSES] = ResponseCache(reader, settings.public_max_age)
+    site = SiteIdentityKeeper(
+        SiteStore(db), settings.default_identity(), bus, settings.site_poll_seconds
+    )
+    await site.refresh()
+    app[SITE] = site
+    app[RESPONSES] = ResponseCache(reader, settings.public_max_age, site)
     app[TOKENS] = EditorTokens(db, settings.editor_token.get_secret_value())
     app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
     supervisor.start("outbox-relay", relay.run())
     supervisor.start("scheduler", scheduler.run())
     supervisor.start("cache-reload", reader.run())
     supervisor.start("view-spool", spool.run())
+    supervisor.start("site-identity", site.run())

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.content.domain.article import Article, Status
 from services.content.domain.commands import SLUG
 from services.content.domain.editors import Role
+from shared.contracts.site import SiteIdentity
 from shared.contracts.text import ID_PATTERN, ONE_LINE, MultiLine
 
 
@@ -243,3 +244,17 @@ def editor_article_of(article: Article, url: str) -> EditorArticle:
             "updated_by": article.updated_by,
         }
     )
+
+
+class SiteOut(BaseModel):
+    """The site's identity in force, and its revision (0: the environment's defaults)."""
+
+    revision: int
+    identity: SiteIdentity
+
+
+class SiteChange(SiteIdentity):
+    """A new identity for the site, whole; `revision` (the one you read) makes a stale
+    change a 409 instead of overwriting someone else's."""
+
+    revision: int | None = Field(default=None, ge=0)

@@ -31,8 +31,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from services.content.entrypoints.http_cache import Built
-from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS
-from services.content.entrypoints.pages import SITE
+from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS, SITE
 from services.content.schemas import ArticleSummary
 from services.content.usecases.reading import ArticleReader, Modified
 from shared.contracts.errors import NotFound
@@ -52,7 +51,6 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
-SITE_TITLE = f"{SITE['site_name']} – {SITE['site_body']}"
 
 # Everything but XML 1.0's `Char`: C0 controls other than tab and line ends, lone
 # surrogates, U+FFFE and U+FFFF. Such a character cannot be written, even as a reference.
@@ -178,7 +176,7 @@ def sitemap_index(sitemaps: Iterable[tuple[str, datetime | None]], zone: ZoneInf
     return doc.getvalue()
 
 
-def news_sitemap(items: Iterable[ArticleSummary], zone: ZoneInfo) -> bytes:
+def news_sitemap(items: Iterable[ArticleSummary], publication: str, zone: ZoneInfo) -> bytes:
     doc = XmlWriter()
     with doc.element("urlset", xmlns=SITEMAP_NS, xmlns__news=NEWS_NS):
         for item in items:
@@ -186,7 +184,7 @@ def news_sitemap(items: Iterable[ArticleSummary], zone: ZoneInfo) -> bytes:
                 doc.leaf("loc", item.url)
                 with doc.element("news:news"):
                     with doc.element("news:publication"):
-                        doc.leaf("news:name", SITE["site_body"])
+                        doc.leaf("news:name", publication)
                         doc.leaf("news:language", "vi")
                     doc.leaf("news:publication_date", w3c(item.published_at, zone))
                     doc.leaf("news:title", item.title)
@@ -235,14 +233,14 @@ def robots(base: str) -> bytes:
 async def site_feed(request: web.Request) -> web.Response:
     async def build() -> bytes:
         found = await request.app[READER].latest(limit=FEED_ITEMS)
-        base = _base(request)
+        base, site = _base(request), request.app[SITE].current
         return rss(
-            title=SITE_TITLE,
+            title=site.title,
             link=f"{base}/",
             self_url=f"{base}/rss.xml",
-            description=f"Tin mới nhất của {SITE_TITLE}",
+            description=f"Tin mới nhất của {site.title}",
             items=found.items,
-            zone=request.app[SETTINGS].zone,
+            zone=site.zone,
         )
 
     return await _serve(request, RSS, build)
@@ -258,14 +256,14 @@ async def section_feed(request: web.Request) -> web.Response:
         if section is None:
             raise NotFound("Không có chuyên mục này.")
         found = await request.app[READER].latest(limit=FEED_ITEMS, section=section.slug)
-        base = _base(request)
+        base, site = _base(request), request.app[SITE].current
         return rss(
-            title=f"{section.name} · {SITE_TITLE}",
+            title=f"{section.name} · {site.title}",
             link=f"{base}/chuyen-muc/{section.slug}",
             self_url=f"{base}/chuyen-muc/{section.slug}/rss.xml",
-            description=f"{section.name}: tin mới nhất của {SITE_TITLE}",
+            description=f"{section.name}: tin mới nhất của {site.title}",
             items=found.items,
-            zone=request.app[SETTINGS].zone,
+            zone=site.zone,
         )
 
     return await _serve(request, RSS, build)
@@ -282,7 +280,7 @@ async def sitemap(request: web.Request) -> web.Response:
             found = await _article_page(reader, number)
             lastmod = max((item.updated_at for item in found), default=None)
             sitemaps.append((f"{base}/sitemaps/articles-{number}.xml", lastmod))
-        return sitemap_index(sitemaps, request.app[SETTINGS].zone)
+        return sitemap_index(sitemaps, request.app[SITE].current.zone)
 
     return await _serve(request, XML, build)
 
@@ -291,7 +289,7 @@ async def pages_sitemap(request: web.Request) -> web.Response:
     async def build() -> bytes:
         base = _base(request)
         urls = [f"{base}/", *(f"{base}/chuyen-muc/{section.slug}" for section in SECTIONS)]
-        return urlset(((url, None) for url in urls), request.app[SETTINGS].zone)
+        return urlset(((url, None) for url in urls), request.app[SITE].current.zone)
 
     return await _serve(request, XML, build)
 
@@ -303,7 +301,7 @@ async def articles_sitemap(request: web.Request) -> web.Response:
         if number > article_pages(reader.count()):
             raise NotFound(f"no article sitemap {number}")
         urls = ((item.summary.url, item.updated_at) for item in await _article_page(reader, number))
-        return urlset(urls, request.app[SETTINGS].zone)
+        return urlset(urls, request.app[SITE].current.zone)
 
     return await _serve(request, XML, build)
 
@@ -317,7 +315,8 @@ async def news(request: web.Request) -> web.Response:
     keyed = request.clone(rel_url=f"{request.path}?entries={len(chosen)}")
 
     async def build() -> bytes:
-        return news_sitemap(chosen, request.app[SETTINGS].zone)
+        site = request.app[SITE].current
+        return news_sitemap(chosen, site.organisation, site.zone)
 
     return await _serve(keyed, XML, build)
 

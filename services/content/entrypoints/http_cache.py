@@ -1,9 +1,10 @@
 """Public reads and pages served from memory with an ETag: 304 when the client's copy is
 current.
 
-A cached answer is valid while the reader's generation is the one it was built at: any
-article change on this replica (a write here, or another replica's event) bumps it, so a
-page or a list is never older than the reader it was built from. The cache is bounded by
+A cached answer is valid while the reader's generation and the site's identity revision
+are the ones it was built at: any article change on this replica (a write here, or another
+replica's event) bumps the first, a new site name the second, so a page or a list is never
+older than what it was built from. The cache is bounded by
 the bytes it holds; when full it starts over (a client asking for endless distinct URLs
 only costs the renders it would have cost anyway).
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from services.content.usecases.reading import ArticleReader
+from services.content.usecases.site import SiteIdentityKeeper
 
 JSON = "application/json"
 HTML = "text/html"
@@ -31,14 +33,21 @@ class Built:
 
 @dataclass(frozen=True)
 class Cached:
-    generation: int
+    generation: tuple[int, int]
     answer: Built
     etag: str
 
 
 class ResponseCache:
-    def __init__(self, reader: ArticleReader, max_age: int, budget_bytes: int = 32 << 20) -> None:
+    def __init__(
+        self,
+        reader: ArticleReader,
+        max_age: int,
+        site: SiteIdentityKeeper | None = None,
+        budget_bytes: int = 32 << 20,
+    ) -> None:
         self._reader = reader
+        self._site = site
         self._budget = budget_bytes
         self._held = 0
         self._entries: dict[str, Cached] = {}
@@ -78,7 +87,7 @@ class ResponseCache:
         )
 
     async def _get(self, key: str, build: Callable[[], Awaitable[Built]]) -> Cached:
-        generation = self._reader.generation
+        generation = self._generation()
         cached = self._entries.get(key)
         if cached is not None and cached.generation == generation:
             return cached
@@ -86,9 +95,12 @@ class ResponseCache:
         etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
         cached = Cached(generation, answer, etag)
         # Built from a state that changed meanwhile? Serve it, do not keep it.
-        if generation == self._reader.generation:
+        if generation == self._generation():
             self._keep(key, cached)
         return cached
+
+    def _generation(self) -> tuple[int, int]:
+        return self._reader.generation, self._site.revision if self._site else 0
 
     def _keep(self, key: str, cached: Cached) -> None:
         size = len(cached.answer.body) + len(key)

@@ -14,6 +14,7 @@ from services.content.entrypoints.http_cache import ResponseCache
 from services.content.usecases.editing import Workflow
 from services.content.usecases.reading import ArticleReader
 from services.content.usecases.scheduling import Scheduler
+from services.content.usecases.site import SiteIdentityKeeper
 from shared.platform.bus import Bus
 
 SETTINGS = web.AppKey("settings", ContentSettings)
@@ -30,3 +31,4 @@ BATCHER = web.AppKey("batcher", ViewBatcher)
 BEACON_LIMITS = web.AppKey("beacon_limits", BeaconLimits)
 DELIVERIES = web.AppKey("deliveries", Deliveries)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+SITE = web.AppKey("site", SiteIdentityKeeper)

@@ -15,12 +15,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from services.content.entrypoints.http_cache import HTML, Built
-from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS
+from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS, SITE
 from services.content.entrypoints.structured_data import article_meta, news_article
 from services.content.schemas import ArticleSummary
 from services.content.usecases.reading import Redirect
 from shared.contracts.errors import DomainError, NotFound
 from shared.contracts.sections import SECTIONS, SECTIONS_BY_SLUG
+from shared.contracts.site import SiteIdentity
 from shared.platform.http import status_of
 from shared.presentation.vietnamese import date_line
 
@@ -44,15 +45,6 @@ PAGE_HEADERS = {
     ),
 }
 ASSET_FOREVER = "public, max-age=31536000, immutable"
-
-# Who publishes the portal, as its header and footer show it.
-SITE = {
-    "site_name": "Cổng thông tin điện tử",
-    "site_body": "Ban Dân vận Tỉnh ủy",
-    "site_address": "Số 1 đường Hùng Vương, phường Đông Hà, tỉnh Quảng Trị",
-    "site_phone": "0233 3852 000",
-    "site_email": "bandanvan@portal.example",
-}
 
 
 @dataclass(frozen=True)
@@ -94,14 +86,20 @@ def page(template: str) -> Callable[[Callable[[web.Request], Awaitable[dict[str,
 
     def wrap(build: Callable[[web.Request], Awaitable[dict[str, Any]]]) -> Handler:
         async def render(request: web.Request) -> Built:
+            site = site_context(request.app[SITE].current)
             try:
                 cursor = request.query.get("cursor")  # a list's later page is its own page
-                context = {"path": request.path, "cursor": cursor, **await build(request)}
+                context = {"path": request.path, "cursor": cursor, **site, **await build(request)}
                 text = aiohttp_jinja2.render_string(template, request, context)
                 return Built(text.encode(), 200, HTML)
             except DomainError as error:
                 status, _ = status_of(error)
-                context = {"path": request.path, "status": status, "message": error.message}
+                context = {
+                    "path": request.path,
+                    "status": status,
+                    "message": error.message,
+                    **site,
+                }
                 text = aiohttp_jinja2.render_string("error.html", request, context)
                 return Built(text.encode(), status, HTML)
 
@@ -181,7 +179,7 @@ async def article_page(request: web.Request) -> dict[str, Any]:
         "others": others,
         "current_section": article.section_slug,
         "meta": article_meta(article, public_url),
-        "structured": news_article(article, SITE, public_url, settings.zone),
+        "structured": news_article(article, request.app[SITE].current, public_url),
     }
 
 
@@ -224,12 +222,26 @@ def local_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
+def site_context(site: SiteIdentity) -> dict[str, Any]:
+    """What the templates say about the site, from its identity as this replica serves it
+    now (a change shows on the next render: the response cache keys on its revision)."""
+    return {
+        "site_name": site.name,
+        "site_body": site.organisation,
+        "site_address": site.address,
+        "site_phone": site.telephone,
+        "site_email": site.email,
+        "site_logo": site.logo_url,
+        "site_footer": site.footer_text,
+    }
+
+
 def _template_globals(app: web.Application) -> Mapping[str, Any]:
-    zone = app[SETTINGS].zone
     assets = app[ASSETS]
 
     def when(moment: datetime) -> str:
-        return date_line(moment, zone)
+        # A global, for the macros too; in the site's time zone as it is now.
+        return date_line(moment, app[SITE].current.zone)
 
     def link(article: ArticleSummary) -> str:
         return local_path(article.url)
@@ -240,7 +252,6 @@ def _template_globals(app: web.Application) -> Mapping[str, Any]:
         "link": link,
         "sections": SECTIONS,
         "public_url": public_address(app[SETTINGS].public_url),
-        **SITE,
     }
 
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from services.content.adapters.deliveries import DeliveryCounts
 from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
-from services.content.entrypoints import editor_views, feeds, views
+from services.content.entrypoints import editor_views, feeds, site_views, views
 from services.content.schemas import (
     ArticleList,
     ArticleOut,
@@ -22,6 +22,8 @@ from services.content.schemas import (
     PreviewRequest,
     SearchQuery,
     SectionList,
+    SiteChange,
+    SiteOut,
     TokenCreated,
     TokenRequest,
     ViewBeacon,
@@ -171,6 +173,24 @@ def add_api_routes(app: web.Application) -> ApiSpec:
         tag=ADMIN,
         body=TokenRequest,
         responses={201: TokenCreated},
+        auth=True,
+    )
+    read(
+        "GET",
+        "/api/site",
+        site_views.get_site,
+        "The site's identity: name, organisation, address, contacts, logo, footer, time zone",
+        responses={200: SiteOut},
+    )
+    spec.route(
+        app,
+        "PUT",
+        "/api/site",
+        site_views.put_site,
+        "Change the site's identity (admin); every replica shows it within seconds",
+        tag=ADMIN,
+        body=SiteChange,
+        responses={200: SiteOut, 409: "The site changed since `revision`; read it again"},
         auth=True,
     )
     # Feeds and search engines: XML and text for readers' apps and crawlers, not the API.

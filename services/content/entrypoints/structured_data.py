@@ -7,7 +7,6 @@ can close the script element; the element is data, not script, so the pages' str
 (`script-src 'self'`) does not block it.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from services.content.schemas import ArticleOut
+from shared.contracts.site import SiteIdentity
 
 # Google shows at most this many characters of a headline; longer ones are cut there.
 HEADLINE_LIMIT = 110
@@ -46,10 +46,9 @@ def article_meta(article: ArticleOut, public_url: str) -> PageMeta:
     return PageMeta(article.url, article.title, article.lead, image)
 
 
-def news_article(
-    article: ArticleOut, site: Mapping[str, str], public_url: str, zone: ZoneInfo
-) -> dict[str, Any]:
+def news_article(article: ArticleOut, site: SiteIdentity, public_url: str) -> dict[str, Any]:
     """schema.org NewsArticle, with the fields Google's article guidelines name."""
+    zone = site.zone
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -72,8 +71,15 @@ def news_article(
     return data
 
 
-def _organisation(site: Mapping[str, str], public_url: str) -> dict[str, str]:
-    return {"@type": "Organization", "name": site["site_body"], "url": public_url + "/"}
+def _organisation(site: SiteIdentity, public_url: str) -> dict[str, Any]:
+    organisation: dict[str, Any] = {
+        "@type": "Organization",
+        "name": site.organisation,
+        "url": public_url + "/",
+    }
+    if site.logo_url:
+        organisation["logo"] = {"@type": "ImageObject", "url": absolute(public_url, site.logo_url)}
+    return organisation
 
 
 def headline(title: str) -> str:
