@@ -19,6 +19,7 @@ from services.notifier.entrypoints.keys import (
     DELIVERIES,
     FANOUT,
     LIMITS,
+    MIGRATION,
     SENDER,
     SETTINGS,
     SIDE_TASKS,
@@ -33,6 +34,7 @@ from services.notifier.entrypoints.routes import add_routes
 from services.notifier.entrypoints.ttlcache import TtlCache
 from services.notifier.usecases.delivery import Deliverer
 from services.notifier.usecases.fanout import FanOut
+from services.notifier.usecases.migration import Migration
 from services.notifier.usecases.signups import Signups
 from services.notifier.usecases.subscriptions import Subscriptions
 from shared.platform.background import Supervisor, TaskSet
@@ -90,6 +92,7 @@ def _wire(
     app[COMPOSER], app[SENDER], app[SIDE_TASKS] = composer, sender, TaskSet()
     app[FANOUT] = FanOut(settings, subscribers, suppressions, deliveries, bus)
     app[SUBSCRIPTIONS] = Subscriptions(subscribers, suppressions)
+    app[MIGRATION] = Migration(subscribers, suppressions, settings.zone)
     mails = ConfirmationMails(
         db,
         timedelta(minutes=settings.confirmation_interval_minutes),

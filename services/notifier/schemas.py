@@ -2,8 +2,9 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from services.notifier.domain.migration import MAX_IMPORT_BYTES
 from services.notifier.domain.models import MAX_ADDRESS_LENGTH, Text
 
 # The people-facing words of the answers, shared by the JSON API and the pages.
@@ -90,3 +91,36 @@ class RetryAnswer(BaseModel):
 
     article_id: str
     queued: int
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    # confirmed: those who receive mail (the default); all: every status, with `status`.
+    status: Literal["confirmed", "all"] = "confirmed"
+
+
+class SubscriberFile(RootModel[str]):
+    """A CSV file of subscribers (UTF-8, header row: email, sections, consent_source,
+    consented_at, language; docs/notifier.md)."""
+
+    root: str = Field(max_length=MAX_IMPORT_BYTES)
+
+
+class RefusedRow(BaseModel):
+    """A row that was not imported: its line in the file, and why."""
+
+    line: int
+    reason: str
+
+
+class ImportAnswer(BaseModel):
+    """What the import did with the file's rows (`refusals`: the first 100 refused)."""
+
+    rows: int
+    imported: int
+    updated: int
+    unchanged: int
+    left_out: int
+    refused: int
+    refusals: list[RefusedRow]

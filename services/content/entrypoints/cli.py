@@ -12,15 +12,14 @@ from pydantic import AmqpDsn, HttpUrl, MongoDsn, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.content.adapters.editors import EditorTokens
-from services.content.adapters.outbox import OutboxRelay
 from services.content.adapters.store import ArticleStore
 from services.content.app import create_app
 from services.content.config import ContentSettings
+from services.content.domain.events import OutboxEntry
 from services.content.schemas import TokenRequest
 from services.content.usecases.importing import ArticleImport, ImportReport
-from shared.platform.bus import Bus
+from shared.platform.bus import Bus, PublishFailed
 from shared.platform.db import make_client
-from shared.platform.quarantine import Quarantine
 from shared.platform.runner import run_service
 from shared.platform.settings import describe_errors
 
@@ -58,6 +57,9 @@ async def _tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+ANNOUNCE_AT_ONCE = 200
+
+
 class ImportSettings(TokenSettings):
     """The database, the broker (the articles' events leave from here) and the public
     address (their links are built on it); not the service's secrets."""
@@ -76,20 +78,38 @@ async def _import(lines: BinaryIO) -> int:
     client = make_client(str(settings.mongo_url))
     bus = Bus(str(settings.amqp_url), settings.exchange)
     try:
-        db = client[settings.mongo_db]
-        store = ArticleStore(db, str(settings.public_url))
+        store = ArticleStore(client[settings.mongo_db], str(settings.public_url))
         report = await ArticleImport(store).run(lines)
         _print_report(report)
-        # The events leave from here, not at the service's next scan of every article.
         try:
             await bus.connect()
-            await OutboxRelay(store, bus, Quarantine(db), 30.0).drain(report.created_ids)
-        except Exception as error:  # stored all the same: the service's relay sends them
-            sys.stderr.write(f"events not sent now ({error!r}); the service sends them\n")
+            sent = await _announce(bus, report.announcements)
+            print(f"announced {sent} of {len(report.announcements)} to content's replicas")
+        except Exception as error:  # stored all the same: the replicas' reload shows them
+            sys.stderr.write(f"not announced ({error!r}); replicas show them at their reload\n")
     finally:
         await bus.close()
         await client.close()
     return 1 if report.refused else 0
+
+
+async def _announce(bus: Bus, entries: list[OutboxEntry]) -> int:
+    """Publish the events, ANNOUNCE_AT_ONCE at a time (one confirm each, overlapping); how
+    many went. Refused ones (no content replica is running to take them) are dropped."""
+    sent = 0
+    for start in range(0, len(entries), ANNOUNCE_AT_ONCE):
+        chunk = entries[start : start + ANNOUNCE_AT_ONCE]
+        outcomes = await asyncio.gather(
+            *(bus.publish_encoded(e.type, e.event_id, e.body.encode()) for e in chunk),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, PublishFailed) and outcome.refused:
+                continue
+            if isinstance(outcome, BaseException):
+                raise outcome
+            sent += 1
+    return sent
 
 
 def _print_report(report: ImportReport) -> None:

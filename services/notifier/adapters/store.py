@@ -6,12 +6,15 @@ Documents are mapped to the domain's types here and nowhere else.
 import asyncio
 import dataclasses
 import time
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notifier.domain.models import (
+    DOUBLE_OPT_IN,
+    Consent,
     PreferencesRequest,
     Subscriber,
     SubscriberStatus,
@@ -19,6 +22,9 @@ from services.notifier.domain.models import (
 )
 from shared.platform.db import Document
 from shared.platform.storage.writes import insert_many_or_ignore, insert_or_ignore
+
+# Documents per insert_many, and per batch of a cursor.
+BATCH = 1000
 
 
 def _subscriber(document: Document) -> Subscriber:
@@ -29,11 +35,29 @@ def _subscriber(document: Document) -> Subscriber:
         sections=[str(slug) for slug in document.get("sections") or []],
         paused=bool(document.get("paused")),
         language=str(document.get("language", "vi")),
+        consent=_consent(document),
     )
 
 
+def _consent(document: Document) -> Consent | None:
+    """The recorded consent (an import's); else a confirmation by the emailed link, when the
+    document says one happened; else none (documents older than both)."""
+    if document.get("consent_source"):
+        return Consent(str(document["consent_source"]), document.get("consented_at"))
+    if document.get("confirmed_at") is not None:
+        return Consent(DOUBLE_OPT_IN, document["confirmed_at"])
+    return None
+
+
+def _consent_fields(consent: Consent) -> Document:
+    fields: Document = {"consent_source": consent.source}
+    if consent.at is not None:
+        fields["consented_at"] = consent.at
+    return fields
+
+
 def _document(subscriber: Subscriber, created_at: datetime) -> Document:
-    return {
+    document: Document = {
         "_id": subscriber.email,
         "email": subscriber.email,
         "sections": subscriber.sections,
@@ -42,6 +66,9 @@ def _document(subscriber: Subscriber, created_at: datetime) -> Document:
         "status": subscriber.status,
         "created_at": created_at,
     }
+    if subscriber.consent is not None:
+        document.update(_consent_fields(subscriber.consent))
+    return document
 
 
 class SubscriberStore:
@@ -64,28 +91,44 @@ class SubscriberStore:
         assert subscriber is not None
         return subscriber
 
-    async def add_many(self, subscribers: list[Subscriber]) -> None:
+    async def add_many(self, subscribers: list[Subscriber]) -> set[str]:
         """Insert subscribers as they are (an import, a benchmark's readers); those whose
-        address exists already are left alone."""
+        address exists already are left alone, and their addresses returned."""
         now = datetime.now(UTC)
         documents = [_document(subscriber, now) for subscriber in subscribers]
-        for start in range(0, len(documents), 1000):
-            await insert_many_or_ignore(self.subscribers, documents[start : start + 1000])
+        existing: set[str] = set()
+        for start in range(0, len(documents), BATCH):
+            batch = documents[start : start + BATCH]
+            existing |= await insert_many_or_ignore(self.subscribers, batch)
+        return existing
+
+    async def with_status(self, *statuses: SubscriberStatus) -> dict[str, SubscriberStatus]:
+        """Every subscriber of these statuses, with its status. One scan: on FerretDB an
+        `_id: {$in: [...]}` read scans the collection too, once per batch of addresses."""
+        query = {"status": {"$in": list(statuses)}}
+        cursor = self.subscribers.find(query, projection={"status": 1}, batch_size=BATCH)
+        return {str(doc["_id"]): doc["status"] async for doc in cursor}
 
     async def get(self, email: str) -> Subscriber | None:
         document = await self.subscribers.find_one({"_id": email})
         return None if document is None else _subscriber(document)
 
-    async def set_status(self, email: str, status: SubscriberStatus) -> Subscriber | None:
-        """Change the status; None if there is no such subscriber."""
+    async def set_status(
+        self, email: str, status: SubscriberStatus, consent: Consent | None = None
+    ) -> Subscriber | None:
+        """Change the status (and record the consent given, if any); None if there is no
+        such subscriber."""
         subscriber = await self.get(email)
         if subscriber is None:
             return None
         now = datetime.now(UTC)
-        await self.subscribers.update_one(
-            {"_id": email}, {"$set": {"status": status, f"{status}_at": now}}
+        change: Document = {"status": status, f"{status}_at": now}
+        if consent is not None:
+            change.update(_consent_fields(consent))
+        await self.subscribers.update_one({"_id": email}, {"$set": change})
+        changed = dataclasses.replace(
+            subscriber, status=status, consent=consent or subscriber.consent
         )
-        changed = dataclasses.replace(subscriber, status=status)
         await self._sync_opt_out(changed)
         return changed
 
@@ -143,6 +186,14 @@ class SubscriberStore:
             query["_id"] = {"$gt": after}
         cursor = self.subscribers.find(query).sort("_id", 1).limit(limit)
         return [_subscriber(document) async for document in cursor]
+
+    async def each(self, status: SubscriberStatus | None) -> AsyncGenerator[Subscriber, None]:
+        """Every subscriber (of a status), by address, read in batches through one cursor:
+        one scan, where pages by `_id` range would scan once per page on FerretDB."""
+        query: Document = {} if status is None else {"status": status}
+        async with self.subscribers.find(query, batch_size=BATCH).sort("_id", 1) as cursor:
+            async for document in cursor:
+                yield _subscriber(document)
 
     async def opted_out(self) -> set[str]:
         return {str(doc["_id"]) async for doc in self.opt_outs.find({}, projection={"_id": 1})}

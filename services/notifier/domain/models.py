@@ -42,7 +42,23 @@ Text = Annotated[str, AfterValidator(no_control_characters)]
 Recipient = Annotated[str, AfterValidator(plausible_address)]
 
 
-def _known_sections(sections: list[str]) -> list[str]:
+def address_text(value: object) -> object:
+    """Before email-validator and the whitespace stripping: only a line break or tab around
+    the address (a paste) is forgiven, by the stripping."""
+    if isinstance(value, str):
+        no_control_characters(value.strip())
+    return value
+
+
+def ascii_address(value: str) -> str:
+    """After email-validator: lowercased, and plausible for SMTP. Internationalised
+    addresses need SMTPUTF8 end to end; they are refused clearly instead."""
+    if not value.isascii():
+        raise ValueError("only ASCII email addresses are accepted")
+    return plausible_address(value.lower())
+
+
+def known_sections(sections: list[str]) -> list[str]:
     unknown = [slug for slug in sections if slug not in SECTIONS_BY_SLUG]
     if unknown:
         raise ValueError(f"unknown section(s): {', '.join(unknown)}")
@@ -57,24 +73,9 @@ class SubscribeRequest(BaseModel):
     sections: list[Text] = Field(default_factory=list, max_length=50)
     language: Language = "vi"
 
-    @field_validator("email", mode="before")
-    @classmethod
-    def _refuse_control_characters(cls, value: object) -> object:
-        # Checked before email-validator and the whitespace stripping; only a line break or
-        # tab around the address (a paste) is forgiven, by the stripping.
-        if isinstance(value, str):
-            no_control_characters(value.strip())
-        return value
-
-    @field_validator("email")
-    @classmethod
-    def _ascii_address(cls, value: str) -> str:
-        # Internationalised addresses need SMTPUTF8 end to end; refuse them clearly instead.
-        if not value.isascii():
-            raise ValueError("only ASCII email addresses are accepted")
-        return plausible_address(value.lower())
-
-    _sections = field_validator("sections")(_known_sections)
+    _raw_address = field_validator("email", mode="before")(address_text)
+    _address = field_validator("email")(ascii_address)
+    _sections = field_validator("sections")(known_sections)
 
 
 class PreferencesRequest(BaseModel):
@@ -84,7 +85,19 @@ class PreferencesRequest(BaseModel):
     paused: bool = False
     language: Language | None = None
 
-    _sections = field_validator("sections")(_known_sections)
+    _sections = field_validator("sections")(known_sections)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Where a subscriber's consent came from, and when it was given (None: not known)."""
+
+    source: str
+    at: datetime | None
+
+
+# The consent of a subscriber who confirmed by the notifier's own emailed link.
+DOUBLE_OPT_IN = "double opt-in"
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,8 @@ class Subscriber:
     sections: list[str]  # empty: every section
     paused: bool
     language: str
+    # None for a subscriber who has not confirmed (or was written before consent was kept).
+    consent: Consent | None = None
 
     @property
     def receives_mail(self) -> bool:

@@ -1,18 +1,27 @@
-"""Admin API (bearer ADMIN_TOKEN): delivery counts, "retry failed", subscribers, suppressions."""
+"""Admin API (bearer ADMIN_TOKEN): delivery counts, "retry failed", subscribers (and their
+import and export as CSV), suppressions."""
 
+from contextlib import aclosing
+from datetime import UTC, datetime
+
+import structlog
 from aiohttp import web
 
 from services.notifier import schemas
+from services.notifier.domain.migration import MAX_IMPORT_BYTES
 from services.notifier.entrypoints.edge import path_text, require_admin
 from services.notifier.entrypoints.keys import (
     DELIVERIES,
     FANOUT,
+    MIGRATION,
     STATUS_CACHE,
     SUBSCRIBERS,
     SUBSCRIPTIONS,
     SUPPRESSIONS,
 )
-from shared.platform.http import json_response, read_query
+from shared.platform.http import json_error, json_response, read_body, read_query
+
+log = structlog.get_logger(__name__)
 
 
 async def delivery_status(request: web.Request) -> web.Response:
@@ -76,3 +85,63 @@ async def retry_failed(request: web.Request) -> web.Response:
     article_id = path_text(request, "article_id")
     queued = await request.app[FANOUT].retry_failed(article_id)
     return json_response(schemas.RetryAnswer(article_id=article_id, queued=queued), status=202)
+
+
+async def import_subscribers(request: web.Request) -> web.Response:
+    """A CSV file of confirmed subscribers from an old portal: imported, nobody mailed."""
+    require_admin(request)
+    charset = (request.charset or "utf-8").lower()
+    if request.content_type != "text/csv" or charset not in ("utf-8", "utf8"):
+        return json_error(
+            415, "unsupported_media_type", "expected Content-Type: text/csv; charset=utf-8"
+        )
+    data = await read_body(request, MAX_IMPORT_BYTES)
+    summary = await request.app[MIGRATION].import_csv(data)
+    refusals = [
+        schemas.RefusedRow(line=refusal.line, reason=refusal.reason) for refusal in summary.refusals
+    ]
+    return json_response(
+        schemas.ImportAnswer(
+            rows=summary.rows,
+            imported=summary.imported,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            left_out=summary.left_out,
+            refused=summary.refused,
+            refusals=refusals,
+        )
+    )
+
+
+async def export_subscribers(request: web.Request) -> web.StreamResponse:
+    """The subscribers as a CSV attachment, written out as they are read."""
+    require_admin(request)
+    query = await read_query(request, schemas.ExportQuery)
+    export = request.app[MIGRATION].export_csv(everyone=query.status == "all")
+    name = f"subscribers-{query.status}-{datetime.now(UTC):%Y%m%d-%H%M%S}.csv"
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        }
+    )
+    async with aclosing(aiter(export)) as chunks:
+        # The first piece is read before answering: a database that is down is still a 503.
+        first = await anext(chunks)
+        await response.prepare(request)
+        try:
+            await response.write(first.encode())
+            async for chunk in chunks:
+                await response.write(chunk.encode())
+        except ConnectionResetError:
+            raise  # the client went away: there is nobody to tell
+        except Exception:
+            # The answer has begun, so no error can follow it: cut the connection, and the
+            # client sees an unfinished download instead of a file that looks whole.
+            log.exception("subscribers.export_cut")
+            if request.transport is not None:
+                request.transport.abort()
+            return response
+    await response.write_eof()
+    return response

@@ -11,6 +11,7 @@ from services.notifier.entrypoints.ratelimit import SignupLimits
 from services.notifier.entrypoints.ttlcache import TtlCache
 from services.notifier.schemas import DeliveryStatus
 from services.notifier.usecases.fanout import FanOut
+from services.notifier.usecases.migration import Migration
 from services.notifier.usecases.signups import Signups
 from services.notifier.usecases.subscriptions import Subscriptions
 from shared.platform.background import TaskSet
@@ -26,4 +27,5 @@ LIMITS = web.AppKey("limits", SignupLimits)
 SIDE_TASKS = web.AppKey("side_tasks", TaskSet)
 SIGNUPS = web.AppKey("signups", Signups)
 SUBSCRIPTIONS = web.AppKey("subscriptions", Subscriptions)
+MIGRATION = web.AppKey("migration", Migration)
 STATUS_CACHE = web.AppKey("status_cache", TtlCache[DeliveryStatus])
