@@ -5,13 +5,8 @@ from ipaddress import IPv4Network, IPv6Network
 from pydantic import (
     Field,
     HttpUrl,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
 )
 
-from shared.contracts.site import SiteIdentity
 from shared.platform.settings import Secret, ServiceSettings
 
 
@@ -53,56 +48,5 @@ class ContentSettings(ServiceSettings):
     # pipeline on 2 CPUs, 5 ms took 15 % less CPU per beacon and 3-7 % more beacons/s than
     # 0. A beacon is sent by a page that does not wait for it: 5 ms more is unseen.
     view_batch_window_ms: float = Field(default=5.0, ge=0, le=100)
-    # The site's identity until an administrator changes it (PUT /api/site); the time zone
-    # is SITE_TIMEZONE's. The defaults are the example portal's.
-    site_name: str = "Cổng thông tin điện tử"
-    site_organisation: str = "Ban Dân vận Tỉnh ủy"
-    site_address: str = "Số 1 đường Hùng Vương, phường Đông Hà, tỉnh Quảng Trị"
-    site_telephone: str = "0233 3852 000"
-    site_email: str = "bandanvan@portal.example"
-    site_logo_url: str = ""
-    site_footer_text: str = ""
     # How often each replica reads the site's identity (a change shows within this).
     site_poll_seconds: float = Field(default=2.0, gt=0, le=60)
-
-    @field_validator(
-        "site_name",
-        "site_organisation",
-        "site_address",
-        "site_telephone",
-        "site_email",
-        "site_logo_url",
-        "site_footer_text",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_the_default(cls, value: object, info: ValidationInfo) -> object:
-        # docker-compose passes an unset SITE_* as "": that means "the default", not "none"
-        # (a field is emptied through PUT /api/site).
-        if value == "" and info.field_name is not None:
-            return cls.model_fields[info.field_name].default
-        return value
-
-    @model_validator(mode="after")
-    def _identity_is_valid(self) -> "ContentSettings":
-        try:  # a bad SITE_* stops the service at start, named as the operator sets it
-            self.default_identity()
-        except ValidationError as error:
-            problems = "; ".join(
-                f"SITE_{'_'.join(map(str, item['loc'])).upper()}: {item['msg']}"
-                for item in error.errors()
-            )
-            raise ValueError(problems) from None
-        return self
-
-    def default_identity(self) -> SiteIdentity:
-        return SiteIdentity(
-            name=self.site_name,
-            organisation=self.site_organisation,
-            address=self.site_address,
-            telephone=self.site_telephone,
-            email=self.site_email,
-            logo_url=self.site_logo_url,
-            footer_text=self.site_footer_text,
-            time_zone=self.site_timezone,
-        )

@@ -24,6 +24,7 @@ from services.notifier.entrypoints.keys import (
     SETTINGS,
     SIDE_TASKS,
     SIGNUPS,
+    SITE,
     STATUS_CACHE,
     SUBSCRIBERS,
     SUBSCRIPTIONS,
@@ -36,6 +37,7 @@ from services.notifier.usecases.delivery import Deliverer
 from services.notifier.usecases.fanout import FanOut
 from services.notifier.usecases.migration import Migration
 from services.notifier.usecases.signups import Signups
+from services.notifier.usecases.site import SiteCopy
 from services.notifier.usecases.subscriptions import Subscriptions
 from shared.platform.background import Supervisor, TaskSet
 from shared.platform.bus import Bus
@@ -65,7 +67,9 @@ async def _lifecycle(
     async with connections(settings, checks) as (db, bus):
         deliverer = _wire(app, settings, db, bus, sender)
         checks["smtp"] = sender.check
-        await consume(bus, app[FANOUT], deliverer, settings.prefetch)
+        await app[SITE].refresh()
+        await consume(bus, app[FANOUT], deliverer, app[SITE], settings.prefetch)
+        supervisor.start("site-identity", app[SITE].run())
         # Sign-ups that no replica finished (one died after answering) are taken over.
         supervisor.start("signup-sweep", app[SIGNUPS].run())
         checks["tasks"] = supervisor.check
@@ -87,7 +91,8 @@ def _wire(
     lease = timedelta(seconds=settings.claim_lease_seconds)
     subscribers, suppressions = SubscriberStore(db), SuppressionStore(db)
     deliveries = DeliveryStore(db, lease, settings.record_linger_ms / 1000)
-    composer = Composer(settings)
+    site = app[SITE] = SiteCopy(db, settings.default_identity())
+    composer = Composer(settings, lambda: site.current)
     app[SUBSCRIBERS], app[SUPPRESSIONS], app[DELIVERIES] = subscribers, suppressions, deliveries
     app[COMPOSER], app[SENDER], app[SIDE_TASKS] = composer, sender, TaskSet()
     app[FANOUT] = FanOut(settings, subscribers, suppressions, deliveries, bus)

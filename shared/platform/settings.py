@@ -12,9 +12,13 @@ from pydantic import (
     MongoDsn,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.contracts.site import SiteIdentity
 
 # Secrets that were once published as defaults (earlier compose files): whoever read them
 # could sign or authenticate with them, so they are refused whatever their length.
@@ -68,6 +72,58 @@ class ServiceSettings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.site_timezone)
+
+    # Who publishes the portal (shared/contracts/site.py), until an administrator changes it
+    # in content (PUT /api/site); its time zone is SITE_TIMEZONE. The example portal's.
+    site_name: str = "Cổng thông tin điện tử"
+    site_organisation: str = "Ban Dân vận Tỉnh ủy"
+    site_address: str = "Số 1 đường Hùng Vương, phường Đông Hà, tỉnh Quảng Trị"
+    site_telephone: str = "0233 3852 000"
+    site_email: str = "bandanvan@portal.example"
+    site_logo_url: str = ""
+    site_footer_text: str = ""
+
+    @field_validator(
+        "site_name",
+        "site_organisation",
+        "site_address",
+        "site_telephone",
+        "site_email",
+        "site_logo_url",
+        "site_footer_text",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_the_default(cls, value: object, info: ValidationInfo) -> object:
+        # docker-compose passes an unset SITE_* as "": that means "the default", not "none"
+        # (a field is emptied through PUT /api/site).
+        if value == "" and info.field_name is not None:
+            return cls.model_fields[info.field_name].default
+        return value
+
+    @model_validator(mode="after")
+    def _identity_is_valid(self) -> "ServiceSettings":
+        try:  # a bad SITE_* stops the service at start, named as the operator sets it
+            self.default_identity()
+        except ValidationError as error:
+            problems = "; ".join(
+                f"SITE_{'_'.join(map(str, item['loc'])).upper()}: {item['msg']}"
+                for item in error.errors()
+            )
+            raise ValueError(problems) from None
+        return self
+
+    def default_identity(self) -> SiteIdentity:
+        return SiteIdentity(
+            name=self.site_name,
+            organisation=self.site_organisation,
+            address=self.site_address,
+            telephone=self.site_telephone,
+            email=self.site_email,
+            logo_url=self.site_logo_url,
+            footer_text=self.site_footer_text,
+            time_zone=self.site_timezone,
+        )
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

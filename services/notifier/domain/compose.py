@@ -10,6 +10,7 @@ import base64
 import hashlib
 import html
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import Header
@@ -22,6 +23,7 @@ import jinja2
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.links import Links
 from shared.contracts.events import ArticlePublished
+from shared.contracts.site import SiteIdentity
 from shared.presentation.vietnamese import date_line
 
 TEMPLATES = jinja2.Environment(
@@ -45,8 +47,14 @@ class Prepared:
 
 
 class Composer:
-    def __init__(self, settings: NotifierSettings) -> None:
+    def __init__(
+        self, settings: NotifierSettings, site: Callable[[], SiteIdentity] | None = None
+    ) -> None:
         self._settings = settings
+        # Who the emails say they are from (the site's identity as content last announced
+        # it, usecases/site.py); the environment's defaults without one.
+        defaults = settings.default_identity()
+        self.site: Callable[[], SiteIdentity] = site or (lambda: defaults)
         self.links = Links(settings)
         name, address = parseaddr(settings.mail_from)
         self._from = formataddr((name, address), charset="utf-8")
@@ -90,8 +98,11 @@ class Composer:
     def _prepare(self, subject: str, template: str, context: dict[str, object]) -> Prepared:
         unsubscribe_mark = f"UNSUBSCRIBE-{secrets.token_hex(12)}"
         preferences_mark = f"PREFERENCES-{secrets.token_hex(12)}"
+        site = self.site()
         context = {
             **context,
+            "site_name": site.name,
+            "organisation": site.organisation,
             "unsubscribe_url": unsubscribe_mark,
             "preferences_url": preferences_mark,
         }

@@ -13,6 +13,7 @@ from services.notifier.schemas import DeliveryStatus
 from services.notifier.usecases.fanout import FanOut
 from services.notifier.usecases.migration import Migration
 from services.notifier.usecases.signups import Signups
+from services.notifier.usecases.site import SiteCopy
 from services.notifier.usecases.subscriptions import Subscriptions
 from shared.platform.background import TaskSet
 
@@ -29,3 +30,4 @@ SIGNUPS = web.AppKey("signups", Signups)
 SUBSCRIPTIONS = web.AppKey("subscriptions", Subscriptions)
 MIGRATION = web.AppKey("migration", Migration)
 STATUS_CACHE = web.AppKey("status_cache", TtlCache[DeliveryStatus])
+SITE = web.AppKey("site", SiteCopy)

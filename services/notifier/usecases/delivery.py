@@ -29,6 +29,7 @@ from services.notifier.domain.deliveries import (
 )
 from services.notifier.metrics import DELIVERIES, IN_DOUBT
 from shared.contracts.events import ArticlePublished, Envelope
+from shared.contracts.site import SiteIdentity
 from shared.platform.bus import RetryLater
 
 log = structlog.get_logger(__name__)
@@ -62,7 +63,7 @@ class Deliverer:
         self.sender = sender
         self.lease_seconds = settings.claim_lease_seconds
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
-        self._prepared: OrderedDict[tuple[str, int, str], Prepared] = OrderedDict()
+        self._prepared: OrderedDict[tuple[str, int, str, SiteIdentity], Prepared] = OrderedDict()
 
     async def handle(self, event: Envelope[DeliveryJob]) -> None:
         """Deliver a job's chunk; DeliveriesHeld if another replica holds some of it."""
@@ -101,7 +102,8 @@ class Deliverer:
         ]
 
     def _prepare(self, article: ArticlePublished, language: str) -> Prepared:
-        key = (article.article_id, article.revision, language)
+        # The site's identity too: a new name shows in the next email, not after 16 articles.
+        key = (article.article_id, article.revision, language, self.composer.site())
         prepared = self._prepared.get(key)
         if prepared is None:
             prepared = self.composer.prepare_article(article, language)
