@@ -10,12 +10,13 @@ import jinja2
 from aiohttp import web
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.content.adapters.announced import SECTIONS as SECTION_REVISIONS
+from services.content.adapters.announced import SITE_IDENTITY, ModelRevisions
 from services.content.adapters.beacons import ViewBatcher
 from services.content.adapters.deliveries import Deliveries
 from services.content.adapters.editors import EditorTokens
 from services.content.adapters.outbox import OutboxRelay
 from services.content.adapters.schedule import ScheduleBook
-from services.content.adapters.site import SiteStore
 from services.content.adapters.store import ArticleStore
 from services.content.adapters.view_spool import ViewSpool
 from services.content.adapters.visitors import VisitorHasher
@@ -32,6 +33,7 @@ from services.content.entrypoints.keys import (
     RELAY,
     RESPONSES,
     SCHEDULER,
+    SECTIONS,
     SETTINGS,
     SITE,
     STORE,
@@ -42,10 +44,12 @@ from services.content.entrypoints.keys import (
 from services.content.entrypoints.old_addresses import add_old_address_route
 from services.content.entrypoints.pages import add_page_routes
 from services.content.entrypoints.routes import add_api_routes
+from services.content.usecases.announced import Announced
 from services.content.usecases.editing import Workflow
 from services.content.usecases.reading import ArticleReader
 from services.content.usecases.scheduling import Scheduler
-from services.content.usecases.site import SiteIdentityKeeper
+from shared.contracts.sections import STARTER, SectionCatalogue, SectionsChanged
+from shared.contracts.site import SiteIdentity, SiteUpdated
 from shared.platform.background import Supervisor
 from shared.platform.bus import Bus
 from shared.platform.db import TRANSIENT_ERRORS, Document
@@ -73,7 +77,7 @@ def create_app(settings: ContentSettings) -> web.Application:
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with connections(settings, checks) as (db, bus), aiohttp.ClientSession() as http:
             await _build(app, settings, db, bus, http, supervisor)
-            await consumers.subscribe(bus, app[READER], app[SITE])
+            await consumers.subscribe(bus, app[READER], app[SITE], app[SECTIONS])
             app[BATCHER].start()
             checks["tasks"] = supervisor.check
             yield
@@ -105,12 +109,29 @@ async def _build(
     )
     store = ArticleStore(db, str(settings.public_url))
     await store.register_slugs()
-    reader = ArticleReader(store, settings.cache_reload_seconds)
+    site = Announced(
+        ModelRevisions(db[SITE_IDENTITY], SiteIdentity),
+        settings.default_identity(),
+        lambda revision, identity: SiteUpdated(revision=revision, identity=identity),
+        bus,
+        settings.site_poll_seconds,
+    )
+    sections = Announced(
+        ModelRevisions(db[SECTION_REVISIONS], SectionCatalogue),
+        STARTER,
+        lambda revision, catalogue: SectionsChanged(revision=revision, catalogue=catalogue),
+        bus,
+        settings.site_poll_seconds,
+    )
+    await site.refresh()
+    await sections.refresh()
+    reader = ArticleReader(store, settings.cache_reload_seconds, lambda: sections.current)
+    sections.on_change(reader.rebuild)  # every summary names its section
     await reader.load_all()
     quarantine = Quarantine(db)
     relay = OutboxRelay(store, bus, quarantine, settings.outbox_poll_seconds)
     book = ScheduleBook(db, settings.schedule_lease_seconds)
-    workflow = Workflow(store, book, reader, relay)
+    workflow = Workflow(store, book, reader, relay, lambda: sections.current)
     scheduler = Scheduler(
         store,
         book,
@@ -122,12 +143,10 @@ async def _build(
     app[STORE], app[BUS], app[RELAY], app[WORKFLOW] = store, bus, relay, workflow
     app[READER], app[SCHEDULER] = reader, scheduler
     app[BATCHER] = ViewBatcher(bus, spool, settings.view_batch_window_ms / 1000)
-    site = SiteIdentityKeeper(
-        SiteStore(db), settings.default_identity(), bus, settings.site_poll_seconds
+    app[SITE], app[SECTIONS] = site, sections
+    app[RESPONSES] = ResponseCache(
+        reader, settings.public_max_age, lambda: (site.revision, sections.revision)
     )
-    await site.refresh()
-    app[SITE] = site
-    app[RESPONSES] = ResponseCache(reader, settings.public_max_age, site)
     app[TOKENS] = EditorTokens(db, settings.editor_token.get_secret_value())
     app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
     supervisor.start("outbox-relay", relay.run())
@@ -135,3 +154,4 @@ async def _build(
     supervisor.start("cache-reload", reader.run())
     supervisor.start("view-spool", spool.run())
     supervisor.start("site-identity", site.run())
+    supervisor.start("sections", sections.run())

@@ -5,9 +5,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.content.domain.article import Article, Status
+from services.content.domain.article import Article, Status, section_of
 from services.content.domain.commands import SLUG
 from services.content.domain.editors import Role
+from shared.contracts.sections import Section, SectionCatalogue
 from shared.contracts.site import SiteIdentity
 from shared.contracts.text import ID_PATTERN, ONE_LINE, MultiLine
 
@@ -193,8 +194,8 @@ class ViewBeacon(BaseModel):
     referrer: str | None = Field(default=None, max_length=2048, pattern=ONE_LINE)
 
 
-def _common(article: Article, url: str) -> dict[str, object]:
-    section = article.section_info
+def _common(article: Article, url: str, sections: SectionCatalogue) -> dict[str, object]:
+    section = section_of(article, sections)
     return {
         "id": article.id,
         "slug": article.slug,
@@ -210,16 +211,16 @@ def _common(article: Article, url: str) -> dict[str, object]:
     }
 
 
-def summary_of(article: Article, url: str) -> ArticleSummary:
+def summary_of(article: Article, url: str, sections: SectionCatalogue) -> ArticleSummary:
     return ArticleSummary.model_validate(
-        {**_common(article, url), "published_at": article.published_at}
+        {**_common(article, url, sections), "published_at": article.published_at}
     )
 
 
-def article_out_of(article: Article, url: str) -> ArticleOut:
+def article_out_of(article: Article, url: str, sections: SectionCatalogue) -> ArticleOut:
     return ArticleOut.model_validate(
         {
-            **_common(article, url),
+            **_common(article, url, sections),
             "published_at": article.published_at,
             "body": article.body,
             "revision": article.revision,
@@ -229,10 +230,10 @@ def article_out_of(article: Article, url: str) -> ArticleOut:
     )
 
 
-def editor_article_of(article: Article, url: str) -> EditorArticle:
+def editor_article_of(article: Article, url: str, sections: SectionCatalogue) -> EditorArticle:
     return EditorArticle.model_validate(
         {
-            **_common(article, url),
+            **_common(article, url, sections),
             "body": article.body,
             "status": article.status,
             "revision": article.revision,
@@ -256,5 +257,20 @@ class SiteOut(BaseModel):
 class SiteChange(SiteIdentity):
     """A new identity for the site, whole; `revision` (the one you read) makes a stale
     change a 409 instead of overwriting someone else's."""
+
+    revision: int | None = Field(default=None, ge=0)
+
+
+class SectionsOut(BaseModel):
+    """Every section, hidden ones too, in navigation order, and the list's revision (0: the
+    starter list of a new portal)."""
+
+    revision: int
+    sections: tuple[Section, ...]
+
+
+class SectionsChange(SectionCatalogue):
+    """The whole new list of sections (a slug once each); `revision` (the one you read)
+    makes a stale change a 409 instead of overwriting someone else's."""
 
     revision: int | None = Field(default=None, ge=0)

@@ -20,6 +20,7 @@ from services.notifier.entrypoints.keys import (
     FANOUT,
     LIMITS,
     MIGRATION,
+    SECTIONS,
     SENDER,
     SETTINGS,
     SIDE_TASKS,
@@ -33,12 +34,14 @@ from services.notifier.entrypoints.keys import (
 from services.notifier.entrypoints.ratelimit import SignupLimits
 from services.notifier.entrypoints.routes import add_routes
 from services.notifier.entrypoints.ttlcache import TtlCache
+from services.notifier.usecases.copies import AnnouncedCopy
 from services.notifier.usecases.delivery import Deliverer
 from services.notifier.usecases.fanout import FanOut
 from services.notifier.usecases.migration import Migration
 from services.notifier.usecases.signups import Signups
-from services.notifier.usecases.site import SiteCopy
 from services.notifier.usecases.subscriptions import Subscriptions
+from shared.contracts.sections import STARTER, SectionCatalogue
+from shared.contracts.site import SiteIdentity
 from shared.platform.background import Supervisor, TaskSet
 from shared.platform.bus import Bus
 from shared.platform.db import TRANSIENT_ERRORS, Document
@@ -68,8 +71,10 @@ async def _lifecycle(
         deliverer = _wire(app, settings, db, bus, sender)
         checks["smtp"] = sender.check
         await app[SITE].refresh()
-        await consume(bus, app[FANOUT], deliverer, app[SITE], settings.prefetch)
+        await app[SECTIONS].refresh()
+        await consume(bus, app[FANOUT], deliverer, app[SITE], app[SECTIONS], settings.prefetch)
         supervisor.start("site-identity", app[SITE].run())
+        supervisor.start("sections", app[SECTIONS].run())
         # Sign-ups that no replica finished (one died after answering) are taken over.
         supervisor.start("signup-sweep", app[SIGNUPS].run())
         checks["tasks"] = supervisor.check
@@ -91,13 +96,16 @@ def _wire(
     lease = timedelta(seconds=settings.claim_lease_seconds)
     subscribers, suppressions = SubscriberStore(db), SuppressionStore(db)
     deliveries = DeliveryStore(db, lease, settings.record_linger_ms / 1000)
-    site = app[SITE] = SiteCopy(db, settings.default_identity())
+    site = app[SITE] = AnnouncedCopy(db, "site_identity", SiteIdentity, settings.default_identity())
+    sections = app[SECTIONS] = AnnouncedCopy(db, "section_catalogue", SectionCatalogue, STARTER)
     composer = Composer(settings, lambda: site.current)
     app[SUBSCRIBERS], app[SUPPRESSIONS], app[DELIVERIES] = subscribers, suppressions, deliveries
     app[COMPOSER], app[SENDER], app[SIDE_TASKS] = composer, sender, TaskSet()
-    app[FANOUT] = FanOut(settings, subscribers, suppressions, deliveries, bus)
+    app[FANOUT] = FanOut(
+        settings, subscribers, suppressions, deliveries, bus, lambda: sections.current
+    )
     app[SUBSCRIPTIONS] = Subscriptions(subscribers, suppressions)
-    app[MIGRATION] = Migration(subscribers, suppressions, settings.zone)
+    app[MIGRATION] = Migration(subscribers, suppressions, settings.zone, lambda: sections.current)
     mails = ConfirmationMails(
         db,
         timedelta(minutes=settings.confirmation_interval_minutes),

@@ -19,6 +19,7 @@ from pymongo import AsyncMongoClient
 
 from services.content.adapters.store import ArticleStore
 from services.content.usecases.importing import ArticleImport, imported_id, old_address_key
+from shared.contracts.sections import STARTER
 from shared.platform.db import Document
 from shared.presentation.vietnamese import date_line
 from tests.content_support import (
@@ -194,7 +195,7 @@ async def test_any_line_is_imported_or_set_aside_and_never_stops_the_rest(
 ) -> None:
     store = ArticleStore(mongo[db_name], "http://portal.test")
     good = json.dumps(old_article(1), ensure_ascii=False)
-    report = await ArticleImport(store).run([*lines, good])
+    report = await ArticleImport(store, STARTER).run([*lines, good])
     counted = report.created + report.existing + len(report.refused)
     assert counted == len([line for line in [*lines, good] if line.strip()])
     # The good line after whatever came before it is there (made now or by an earlier run).

@@ -4,8 +4,7 @@ heard wins, whatever order the events came in, and one heard twice is kept once.
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.notifier.usecases.site import SiteCopy
-from shared.contracts.events import new_envelope
+from services.notifier.usecases.copies import AnnouncedCopy
 from shared.contracts.site import SiteIdentity, SiteUpdated
 from shared.platform.db import Document
 
@@ -23,18 +22,21 @@ async def test_the_newest_revision_wins_in_any_order_and_twice_is_once(
     mongo: AsyncMongoClient[Document], db_name: str
 ) -> None:
     db = mongo[db_name]
-    copy = SiteCopy(db, DEFAULTS)
+    copy = AnnouncedCopy(db, "site_identity", SiteIdentity, DEFAULTS)
     await copy.refresh()
     assert (copy.revision, copy.current) == (0, DEFAULTS)  # nothing heard: the defaults
 
-    await copy.keep(new_envelope(announced(2, "Sở Ngoại vụ"), "content"))
-    await copy.keep(new_envelope(announced(1, "Ban cũ"), "content"))  # late, and older
-    await copy.keep(new_envelope(announced(2, "Sở Ngoại vụ"), "content"))  # again
+    for update in (
+        announced(2, "Sở Ngoại vụ"),
+        announced(1, "Ban cũ"),
+        announced(2, "Sở Ngoại vụ"),
+    ):
+        await copy.keep(update.revision, update.identity)  # then a late, older one; then again
     assert copy.revision == 2 and copy.current.organisation == "Sở Ngoại vụ"
     assert await db["site_identity"].count_documents({}) == 2
 
     # Another replica, started later, serves the newest from the database.
-    other = SiteCopy(db, DEFAULTS)
+    other = AnnouncedCopy(db, "site_identity", SiteIdentity, DEFAULTS)
     await other.refresh()
     assert other.revision == 2 and other.current.organisation == "Sở Ngoại vụ"
 

@@ -20,7 +20,7 @@ from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.migration import MAX_IMPORT_BYTES
 from services.notifier.entrypoints.keys import COMPOSER, SUBSCRIBERS
-from shared.contracts.sections import SECTIONS
+from shared.contracts.sections import STARTER
 from shared.platform.db import Document
 from tests.notifier_support import (
     ADMIN_TOKEN,
@@ -69,7 +69,7 @@ def old_portal_list(domain: str) -> list[list[str]]:
     """An old portal's confirmed subscribers: sections in every form the format allows."""
     rows = []
     for n in range(SUBSCRIBERS_IN_FILE):
-        slugs = [SECTIONS[(n + k) % len(SECTIONS)].slug for k in range(n % 3)]
+        slugs = [STARTER.sections[(n + k) % len(STARTER.sections)].slug for k in range(n % 3)]
         rows.append(
             [
                 f"ban-doc-{n}@{domain}",

@@ -9,10 +9,12 @@ from pydantic import ValidationError
 from services.notifier.adapters.smtp import Draining, Permanent, Sender, Transient
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.deliveries import DeliveryJob
-from services.notifier.domain.models import PreferencesRequest, SubscribeRequest
+from services.notifier.domain.models import PreferencesRequest, SubscribeRequest, require_sections
 from services.notifier.entrypoints.ratelimit import WindowLimiter
 from services.notifier.schemas import SubscriberListQuery, TokenQuery
+from shared.contracts.errors import Invalid
 from shared.contracts.events import decode, encode, new_envelope
+from shared.contracts.sections import STARTER, Section, SectionCatalogue
 from tests.notifier_support import published_article
 
 KEY = "unit-signing-key-0123456789abcdef0123"
@@ -30,7 +32,8 @@ def test_sign_up_normalises_the_address_and_sections() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"email": "a@example.vn", "sections": ["the-thao"]},
+        {"email": "a@example.vn", "sections": ["Thể thao"]},  # not a slug (which section
+        # exists is checked against the sections content announced: require_sections)
         {"email": "not an address"},
         {"email": "người@example.vn"},
         {"email": "a@example.vn", "language": "fr"},
@@ -44,8 +47,16 @@ def test_bad_sign_ups_are_refused(body: dict[str, Any]) -> None:
 
 def test_preferences_accept_only_known_sections() -> None:
     assert PreferencesRequest(sections=[], paused=True).paused
-    with pytest.raises(ValidationError, match="unknown section"):
-        PreferencesRequest(sections=["khong-co"])
+    with pytest.raises(ValidationError, match="pattern"):
+        PreferencesRequest(sections=["Không có"])  # not even a slug
+    # A slug is checked against the sections as content announced them, not a fixed list.
+    require_sections(["thong-bao"], STARTER)
+    with pytest.raises(Invalid, match="unknown section"):
+        require_sections(["khong-co"], STARTER)
+    hidden = SectionCatalogue(sections=(Section(slug="cu", name="Cũ", hidden=True),))
+    with pytest.raises(Invalid, match="unknown section"):
+        require_sections(["cu"], hidden)  # nobody takes a hidden section anew
+    require_sections(["cu"], hidden, hidden_too=frozenset({"cu"}))  # one who had it keeps it
 
 
 CONTROL = ["\x00", "\x07", "\x1b", "\r\n", "\x7f", "\x85", "\u200b", "\u202e", "\u2028"]

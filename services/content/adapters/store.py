@@ -195,6 +195,11 @@ class ArticleStore:
         query = {"status": Status.SCHEDULED.value}
         return [from_document(d) async for d in self.articles.find(query, SUMMARY_FIELDS)]
 
+    async def count_in_section(self, slug: str) -> int:
+        """Articles filed under a section, in any state (a scan: for an administrator's
+        change of the sections, not for readers)."""
+        return await self.articles.count_documents({"section": slug})
+
     async def history(self, article_id: str) -> list[Document]:
         return await self.audit.find({"article_id": article_id}).sort("revision").to_list()
 

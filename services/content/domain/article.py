@@ -16,7 +16,7 @@ from services.content.domain.sanitize import clean_body
 from services.content.domain.search import article_tokens
 from services.content.domain.slugs import make_slug
 from shared.contracts.errors import Conflict
-from shared.contracts.sections import SECTIONS_BY_SLUG, Section
+from shared.contracts.sections import Section, SectionCatalogue
 
 
 class Status(StrEnum):
@@ -78,11 +78,6 @@ class Article:
     source_url: str | None = None
 
     @property
-    def section_info(self) -> Section:
-        known = SECTIONS_BY_SLUG.get(self.section)
-        return known if known is not None else Section(make_slug(self.section), self.section)
-
-    @property
     def is_live(self) -> bool:
         return self.status is Status.PUBLISHED
 
@@ -108,6 +103,15 @@ class Article:
         if TEXT_FIELDS.isdisjoint(changes):
             return after
         return dataclasses.replace(after, search_tokens=tokens_of(after))
+
+
+def section_of(article: Article, sections: SectionCatalogue) -> Section:
+    """The article's section as readers see it now (renamed since? the new name). One filed
+    under a section since removed, or by name before sections were data, keeps its own."""
+    known = sections.get(article.section)
+    if known is not None:
+        return known
+    return Section(slug=make_slug(article.section), name=article.section[:120] or "Khác")
 
 
 def new_article(

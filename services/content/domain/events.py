@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from services.content.domain.article import Article
+from services.content.domain.article import Article, section_of
 from shared.contracts.events import (
     ArticleImported,
     ArticlePublished,
@@ -15,6 +15,7 @@ from shared.contracts.events import (
     encode,
     new_envelope,
 )
+from shared.contracts.sections import SectionCatalogue
 
 PRODUCER = "content"
 EVENT_IDS = uuid.UUID("6f1c2a52-8d0e-4d6b-9a53-5b7e0c1f2a90")  # namespace for derived event ids
@@ -36,8 +37,8 @@ class OutboxEntry:
     body: str
 
 
-def _facts(article: Article, url: str) -> dict[str, Any]:
-    section = article.section_info
+def _facts(article: Article, url: str, sections: SectionCatalogue) -> dict[str, Any]:
+    section = section_of(article, sections)
     return {
         "article_id": article.id,
         "revision": article.revision,
@@ -53,16 +54,18 @@ def _facts(article: Article, url: str) -> dict[str, Any]:
     }
 
 
-def published(article: Article, url: str) -> EventData:
+def published(article: Article, url: str, sections: SectionCatalogue) -> EventData:
     """What going live announces: `article.published`, which the notifier emails; for an
     article migrated from an old portal, `article.imported`, which nobody emails."""
     if article.source_url is not None:
-        return ArticleImported(**_facts(article, url), source_url=article.source_url)
-    return ArticlePublished(**_facts(article, url))
+        return ArticleImported(**_facts(article, url, sections), source_url=article.source_url)
+    return ArticlePublished(**_facts(article, url, sections))
 
 
-def updated(article: Article, url: str, previous_slug: str | None) -> EventData:
-    return ArticleUpdated(**_facts(article, url), previous_slug=previous_slug)
+def updated(
+    article: Article, url: str, sections: SectionCatalogue, previous_slug: str | None
+) -> EventData:
+    return ArticleUpdated(**_facts(article, url, sections), previous_slug=previous_slug)
 
 
 def unpublished(article: Article) -> EventData:

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from pydantic import AmqpDsn, HttpUrl, MongoDsn, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.content.adapters.announced import SECTIONS, ModelRevisions
 from services.content.adapters.editors import EditorTokens
 from services.content.adapters.store import ArticleStore
 from services.content.app import create_app
@@ -18,6 +19,7 @@ from services.content.config import ContentSettings
 from services.content.domain.events import OutboxEntry
 from services.content.schemas import TokenRequest
 from services.content.usecases.importing import ArticleImport, ImportReport
+from shared.contracts.sections import STARTER, SectionCatalogue
 from shared.platform.bus import Bus, PublishFailed
 from shared.platform.db import make_client
 from shared.platform.runner import run_service
@@ -78,8 +80,11 @@ async def _import(lines: BinaryIO) -> int:
     client = make_client(str(settings.mongo_url))
     bus = Bus(str(settings.amqp_url), settings.exchange)
     try:
-        store = ArticleStore(client[settings.mongo_db], str(settings.public_url))
-        report = await ArticleImport(store).run(lines)
+        db = client[settings.mongo_db]
+        store = ArticleStore(db, str(settings.public_url))
+        saved = await ModelRevisions(db[SECTIONS], SectionCatalogue).latest()
+        sections = STARTER if saved is None else saved[1]  # as administrators left them
+        report = await ArticleImport(store, sections).run(lines)
         _print_report(report)
         try:
             await bus.connect()

@@ -7,7 +7,7 @@ from aiohttp import web
 from services.content.domain.article import Article
 from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
 from services.content.domain.sanitize import clean_body
-from services.content.entrypoints.keys import DELIVERIES, STORE, TOKENS, WORKFLOW
+from services.content.entrypoints.keys import DELIVERIES, SECTIONS, STORE, TOKENS, WORKFLOW
 from services.content.schemas import (
     AuditEntry,
     AuditList,
@@ -30,7 +30,8 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 def _answer(request: web.Request, article: Article, status: int = 200) -> web.Response:
     url = request.app[STORE].url_for(article.slug)
-    return json_response(editor_article_of(article, url), status=status)
+    sections = request.app[SECTIONS].current
+    return json_response(editor_article_of(article, url, sections), status=status)
 
 
 def _article_id(request: web.Request) -> str:
@@ -81,7 +82,8 @@ async def list_for_editors(request: web.Request) -> web.Response:
     query = await read_query(request, EditorListQuery)
     store = request.app[STORE]
     articles = await store.for_editors(query.status, query.limit)
-    items = [editor_article_of(a, store.url_for(a.slug)) for a in articles]
+    sections = request.app[SECTIONS].current
+    items = [editor_article_of(a, store.url_for(a.slug), sections) for a in articles]
     return json_response(EditorArticleList(items=items))
 
 
@@ -89,7 +91,7 @@ async def get_for_editors(request: web.Request) -> web.Response:
     await request.app[TOKENS].require(request)
     store = request.app[STORE]
     article = await store.get(_article_id(request))
-    return json_response(editor_article_of(article, store.url_for(article.slug)))
+    return _answer(request, article)
 
 
 async def article_history(request: web.Request) -> web.Response:

@@ -31,11 +31,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from services.content.entrypoints.http_cache import Built
-from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS, SITE
+from services.content.entrypoints.keys import READER, RESPONSES, SECTIONS, SETTINGS, SITE
 from services.content.schemas import ArticleSummary
 from services.content.usecases.reading import ArticleReader, Modified
 from shared.contracts.errors import NotFound
-from shared.contracts.sections import SECTIONS, SECTIONS_BY_SLUG
 
 FEED_ITEMS = 50
 SITEMAP_URLS = 50_000  # the protocol's limit per sitemap file
@@ -252,8 +251,8 @@ async def old_site_feed(request: web.Request) -> web.Response:
 
 async def section_feed(request: web.Request) -> web.Response:
     async def build() -> bytes:
-        section = SECTIONS_BY_SLUG.get(request.match_info["slug"])
-        if section is None:
+        section = request.app[SECTIONS].current.get(request.match_info["slug"])
+        if section is None or section.hidden:
             raise NotFound("Không có chuyên mục này.")
         found = await request.app[READER].latest(limit=FEED_ITEMS, section=section.slug)
         base, site = _base(request), request.app[SITE].current
@@ -288,7 +287,8 @@ async def sitemap(request: web.Request) -> web.Response:
 async def pages_sitemap(request: web.Request) -> web.Response:
     async def build() -> bytes:
         base = _base(request)
-        urls = [f"{base}/", *(f"{base}/chuyen-muc/{section.slug}" for section in SECTIONS)]
+        shown = request.app[SECTIONS].current.visible
+        urls = [f"{base}/", *(f"{base}/chuyen-muc/{section.slug}" for section in shown)]
         return urlset(((url, None) for url in urls), request.app[SITE].current.zone)
 
     return await _serve(request, XML, build)

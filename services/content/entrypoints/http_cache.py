@@ -1,10 +1,11 @@
 """Public reads and pages served from memory with an ETag: 304 when the client's copy is
 current.
 
-A cached answer is valid while the reader's generation and the site's identity revision
-are the ones it was built at: any article change on this replica (a write here, or another
-replica's event) bumps the first, a new site name the second, so a page or a list is never
-older than what it was built from. The cache is bounded by
+A cached answer is valid while the reader's generation and the revisions of the settings
+pages show (the site's identity, the sections) are the ones it was built at: any article
+change on this replica (a write here, or another replica's event) bumps the first, a new
+site name or section list the others, so a page or a list is never older than what it was
+built from. The cache is bounded by
 the bytes it holds; when full it starts over (a client asking for endless distinct URLs
 only costs the renders it would have cost anyway).
 """
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from services.content.usecases.reading import ArticleReader
-from services.content.usecases.site import SiteIdentityKeeper
 
 JSON = "application/json"
 HTML = "text/html"
@@ -33,7 +33,7 @@ class Built:
 
 @dataclass(frozen=True)
 class Cached:
-    generation: tuple[int, int]
+    generation: tuple[int, ...]
     answer: Built
     etag: str
 
@@ -43,11 +43,11 @@ class ResponseCache:
         self,
         reader: ArticleReader,
         max_age: int,
-        site: SiteIdentityKeeper | None = None,
+        settings_revisions: Callable[[], tuple[int, ...]] = tuple,
         budget_bytes: int = 32 << 20,
     ) -> None:
         self._reader = reader
-        self._site = site
+        self._settings_revisions = settings_revisions
         self._budget = budget_bytes
         self._held = 0
         self._entries: dict[str, Cached] = {}
@@ -99,8 +99,8 @@ class ResponseCache:
             self._keep(key, cached)
         return cached
 
-    def _generation(self) -> tuple[int, int]:
-        return self._reader.generation, self._site.revision if self._site else 0
+    def _generation(self) -> tuple[int, ...]:
+        return self._reader.generation, *self._settings_revisions()
 
     def _keep(self, key: str, cached: Cached) -> None:
         size = len(cached.answer.body) + len(key)

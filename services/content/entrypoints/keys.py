@@ -11,10 +11,12 @@ from services.content.adapters.visitors import VisitorHasher
 from services.content.config import ContentSettings
 from services.content.entrypoints.beacon_limits import BeaconLimits
 from services.content.entrypoints.http_cache import ResponseCache
+from services.content.usecases.announced import Announced
 from services.content.usecases.editing import Workflow
 from services.content.usecases.reading import ArticleReader
 from services.content.usecases.scheduling import Scheduler
-from services.content.usecases.site import SiteIdentityKeeper
+from shared.contracts.sections import SectionCatalogue
+from shared.contracts.site import SiteIdentity
 from shared.platform.bus import Bus
 
 SETTINGS = web.AppKey("settings", ContentSettings)
@@ -31,4 +33,6 @@ BATCHER = web.AppKey("batcher", ViewBatcher)
 BEACON_LIMITS = web.AppKey("beacon_limits", BeaconLimits)
 DELIVERIES = web.AppKey("deliveries", Deliveries)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
-SITE = web.AppKey("site", SiteIdentityKeeper)
+# Settings administrators change and content announces (usecases/announced.py).
+SITE: web.AppKey[Announced[SiteIdentity]] = web.AppKey("site", Announced)
+SECTIONS: web.AppKey[Announced[SectionCatalogue]] = web.AppKey("sections", Announced)

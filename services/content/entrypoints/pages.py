@@ -15,12 +15,11 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from services.content.entrypoints.http_cache import HTML, Built
-from services.content.entrypoints.keys import READER, RESPONSES, SETTINGS, SITE
+from services.content.entrypoints.keys import READER, RESPONSES, SECTIONS, SETTINGS, SITE
 from services.content.entrypoints.structured_data import article_meta, news_article
 from services.content.schemas import ArticleSummary
 from services.content.usecases.reading import Redirect
 from shared.contracts.errors import DomainError, NotFound
-from shared.contracts.sections import SECTIONS, SECTIONS_BY_SLUG
 from shared.contracts.site import SiteIdentity
 from shared.platform.http import status_of
 from shared.presentation.vietnamese import date_line
@@ -86,7 +85,7 @@ def page(template: str) -> Callable[[Callable[[web.Request], Awaitable[dict[str,
 
     def wrap(build: Callable[[web.Request], Awaitable[dict[str, Any]]]) -> Handler:
         async def render(request: web.Request) -> Built:
-            site = site_context(request.app[SITE].current)
+            site = {**site_context(request.app[SITE].current), **navigation(request)}
             try:
                 cursor = request.query.get("cursor")  # a list's later page is its own page
                 context = {"path": request.path, "cursor": cursor, **site, **await build(request)}
@@ -116,18 +115,19 @@ def page(template: str) -> Callable[[Callable[[web.Request], Awaitable[dict[str,
 @page("home.html")
 async def home_page(request: web.Request) -> dict[str, Any]:
     reader = request.app[READER]
+    shown = request.app[SECTIONS].current.visible
     latest, *by_section = await asyncio.gather(
         reader.latest(limit=5),
-        *(reader.latest(limit=HOME_SECTION_ITEMS, section=s.slug) for s in SECTIONS),
+        *(reader.latest(limit=HOME_SECTION_ITEMS, section=s.slug) for s in shown),
     )
-    blocks = [(section, found.items) for section, found in zip(SECTIONS, by_section, strict=True)]
+    blocks = [(section, found.items) for section, found in zip(shown, by_section, strict=True)]
     return {"latest": latest.items, "blocks": [b for b in blocks if b[1]]}
 
 
 @page("list.html")
 async def section_page(request: web.Request) -> dict[str, Any]:
-    section = SECTIONS_BY_SLUG.get(request.match_info["slug"])
-    if section is None:
+    section = request.app[SECTIONS].current.get(request.match_info["slug"])
+    if section is None or section.hidden:
         raise NotFound("Không có chuyên mục này.")
     cursor = request.query.get("cursor") or None
     found = await request.app[READER].latest(limit=LIST_ITEMS, cursor=cursor, section=section.slug)
@@ -236,6 +236,11 @@ def site_context(site: SiteIdentity) -> dict[str, Any]:
     }
 
 
+def navigation(request: web.Request) -> dict[str, Any]:
+    """The sections the navigation shows, as administrators left them."""
+    return {"sections": request.app[SECTIONS].current.visible}
+
+
 def _template_globals(app: web.Application) -> Mapping[str, Any]:
     assets = app[ASSETS]
 
@@ -250,7 +255,6 @@ def _template_globals(app: web.Application) -> Mapping[str, Any]:
         "asset": assets.url,
         "date_line": when,
         "link": link,
-        "sections": SECTIONS,
         "public_url": public_address(app[SETTINGS].public_url),
     }
 

@@ -22,6 +22,8 @@ from services.content.schemas import (
     PreviewRequest,
     SearchQuery,
     SectionList,
+    SectionsChange,
+    SectionsOut,
     SiteChange,
     SiteOut,
     TokenCreated,
@@ -191,6 +193,27 @@ def add_api_routes(app: web.Application) -> ApiSpec:
         tag=ADMIN,
         body=SiteChange,
         responses={200: SiteOut, 409: "The site changed since `revision`; read it again"},
+        auth=True,
+    )
+    edit(
+        "GET",
+        "/api/editor/sections",
+        site_views.get_sections,
+        "Every section, hidden ones too, in navigation order",
+        responses={200: SectionsOut},
+    )
+    spec.route(
+        app,
+        "PUT",
+        "/api/editor/sections",
+        site_views.put_sections,
+        "Create, rename, reorder, hide or remove sections (admin): the whole new list",
+        tag=ADMIN,
+        body=SectionsChange,
+        responses={
+            200: SectionsOut,
+            409: "Stale `revision`, or a section with articles removed or its slug changed",
+        },
         auth=True,
     )
     # Feeds and search engines: XML and text for readers' apps and crawlers, not the API.

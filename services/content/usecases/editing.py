@@ -7,6 +7,7 @@ write come its effects, here and only here: this replica's read cache is refresh
 relay is woken to send the event now rather than at its next scan.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,8 @@ from services.content.domain.commands import ArticleDraft, ArticlePatch
 from services.content.domain.events import OutboxEntry
 from services.content.domain.slugs import make_slug
 from services.content.usecases.reading import ArticleReader
-from shared.contracts.errors import Conflict
+from shared.contracts.errors import Conflict, Invalid
+from shared.contracts.sections import STARTER, SectionCatalogue
 
 SCHEDULER = "scheduler"  # the editor name on what the scheduler publishes
 MOVED_ON = "the article was changed meanwhile; reload it and try again"
@@ -32,6 +34,7 @@ class Workflow:
         schedule: ScheduleBook,
         reader: ArticleReader | None = None,
         relay: OutboxRelay | None = None,
+        sections: Callable[[], SectionCatalogue] = lambda: STARTER,
     ) -> None:
         # Without a reader or a relay (a script, a test), a change shows at the next full
         # reload and its event leaves at the relay's next scan.
@@ -39,11 +42,13 @@ class Workflow:
         self._schedule = schedule
         self._reader = reader
         self._relay = relay
+        self._sections = sections  # as administrators left them (usecases/announced.py)
 
     async def create(self, draft: ArticleDraft, editor: str) -> Article:
+        fields = {**draft.model_dump(), "section": filed_under(draft.section, self._sections())}
         article_id = new_id()
         slug = await self._store.claim_free_slug(make_slug(draft.title), article_id)
-        article = new_article(article_id, slug, draft.model_dump(), editor, datetime.now(UTC))
+        article = new_article(article_id, slug, fields, editor, datetime.now(UTC))
         await self._store.insert(article, "create")
         return await self._committed(article, None)
 
@@ -51,6 +56,8 @@ class Workflow:
         article = await self._store.get(article_id)
         article.check_revision(patch.revision)
         given = patch.model_dump(exclude_unset=True, exclude_none=True, exclude={"revision"})
+        if "section" in given:
+            given["section"] = filed_under(given["section"], self._sections())
         slug = given.pop("slug", None)
         changes = changed_fields(article, given)
         new_slug = await self._next_slug(article, slug, changes.get("title"))
@@ -62,7 +69,8 @@ class Workflow:
         event = None
         if article.is_live:
             previous = article.slug if new_slug is not None else None
-            data = events.updated(after, self._store.url_for(after.slug), previous)
+            url = self._store.url_for(after.slug)
+            data = events.updated(after, url, self._sections(), previous)
             event = events.outbox_entry(data, after)
         if not await self._store.write(article, after, "edit", event):
             if new_slug is not None:
@@ -116,7 +124,8 @@ class Workflow:
             published_at=article.published_at or now,
             publish_at=None,
         )
-        event = events.outbox_entry(events.published(after, self._store.url_for(after.slug)), after)
+        url = self._store.url_for(after.slug)
+        event = events.outbox_entry(events.published(after, url, self._sections()), after)
         if not await self._store.write(article, after, "publish", event):
             return None
         return await self._committed(after, event)
@@ -159,3 +168,13 @@ class Workflow:
         if event is not None and self._relay is not None:
             self._relay.wake(article.id)
         return article
+
+
+def filed_under(value: str, sections: SectionCatalogue) -> str:
+    """The slug of the section an editor named (by slug or by name); 422 if there is none."""
+    slug = sections.resolve(value)
+    if slug is None:
+        known = ", ".join(section.slug for section in sections.sections)
+        message = f"unknown section; one of: {known}"
+        raise Invalid(message, [{"field": "section", "message": message}])
+    return slug

@@ -29,8 +29,10 @@ from services.content.domain.article import Status, new_article
 from services.content.domain.commands import ImportedArticle
 from services.content.domain.events import OutboxEntry as EventEntry
 from services.content.domain.slugs import make_slug
+from services.content.usecases.editing import filed_under
 from services.content.usecases.reading import ArticleReader
-from shared.contracts.errors import Conflict
+from shared.contracts.errors import Conflict, Invalid
+from shared.contracts.sections import SectionCatalogue
 
 IMPORTER = "import"  # the editor name on imported articles
 MAX_LINE_BYTES = 1 << 20  # a line is one article: its body is at most 200,000 characters
@@ -62,9 +64,15 @@ def imported_id(key: str) -> str:
 
 
 class ArticleImport:
-    def __init__(self, store: ArticleStore, reader: ArticleReader | None = None) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        sections: SectionCatalogue,
+        reader: ArticleReader | None = None,
+    ) -> None:
         # Without a reader (the command), this process serves no pages to refresh.
         self._store = store
+        self._sections = sections
         self._reader = reader
 
     async def run(self, lines: Iterable[str | bytes]) -> ImportReport:
@@ -81,7 +89,7 @@ class ArticleImport:
             except ValidationError as error:
                 report.refused.append((number, _reason(error)))
                 continue
-            except Conflict as error:
+            except (Conflict, Invalid) as error:
                 report.refused.append((number, error.message[:REASON_CHARS]))
                 continue
             if announcement is None:
@@ -97,13 +105,14 @@ class ArticleImport:
 
         Only inserts and reads of what exists: on FerretDB a read of a missing `_id` scans
         the collection (14 ms at 2,000 articles, measured), an insert does not."""
+        section = filed_under(record.section, self._sections)  # before anything is written
         key = old_address_key(record.old_url)
         article_id = imported_id(key)
         # First the address: a run cut short after it makes the article on the next run.
         if not await self._store.keep_old_address(key, record.old_url, article_id):
             raise Conflict(f"the old address {record.old_url[:200]!r} is another article's")
         slug = await self._store.claim_free_slug(make_slug(record.title), article_id)
-        fields = record.model_dump(exclude={"published_at", "old_url"})
+        fields = {**record.model_dump(exclude={"published_at", "old_url"}), "section": section}
         # Dated as the old portal dated it: created, changed and published then.
         draft = new_article(article_id, slug, fields, IMPORTER, record.published_at)
         article = dataclasses.replace(
@@ -117,7 +126,7 @@ class ArticleImport:
         if self._reader is not None:
             await self._reader.refresh(article.id)
         return events.outbox_entry(
-            events.published(article, self._store.url_for(article.slug)), article
+            events.published(article, self._store.url_for(article.slug), self._sections), article
         )
 
 

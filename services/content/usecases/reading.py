@@ -16,6 +16,7 @@ import itertools
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,7 +35,7 @@ from services.content.schemas import (
     summary_of,
 )
 from shared.contracts.errors import Malformed
-from shared.contracts.sections import SECTIONS
+from shared.contracts.sections import STARTER, SectionCatalogue
 
 log = structlog.get_logger(__name__)
 
@@ -88,8 +89,14 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
 
 
 class ArticleReader:
-    def __init__(self, store: ArticleStore, reload_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        reload_seconds: float = 60.0,
+        sections: Callable[[], SectionCatalogue] = lambda: STARTER,
+    ) -> None:
         self._store = store
+        self._sections = sections  # each summary names its section as they are now
         self._reload_seconds = reload_seconds
         self._entries: dict[str, Entry] = {}
         self._by_slug: dict[str, str] = {}
@@ -135,15 +142,24 @@ class ArticleReader:
             except Exception:
                 log.exception("reader.reload_failed")
 
-    def _apply(self, article: Article, loaded_at: float) -> None:
+    async def rebuild(self) -> None:
+        """Make every entry again, whatever its revision: the sections changed (a renamed
+        one is named anew in every summary, a hidden one leaves the lists)."""
+        started = time.monotonic()
+        self._bodies.clear()
+        for article in await self._store.live_summaries():
+            self._apply(article, started, again=True)
+        self.generation += 1
+
+    def _apply(self, article: Article, loaded_at: float, again: bool = False) -> None:
         article_id, revision = article.id, article.revision
         current = self._entries.get(article_id)
-        if current is not None and current.revision >= revision:
+        if current is not None and current.revision >= revision and not again:
             return
         if self._gone.get(article_id, 0) >= revision:
             return
         self._gone.pop(article_id, None)
-        item = summary_of(article, self._store.url_for(article.slug))
+        item = summary_of(article, self._store.url_for(article.slug), self._sections())
         entry = Entry(
             summary=item,
             revision=revision,
@@ -234,7 +250,7 @@ class ArticleReader:
         if article is None or not article.is_live:
             await self.refresh(article_id)
             return None
-        out = article_out_of(article, self._store.url_for(article.slug))
+        out = article_out_of(article, self._store.url_for(article.slug), self._sections())
         entry = self._entries.get(article_id)
         if entry is None:
             return out
@@ -292,4 +308,7 @@ class ArticleReader:
         counts: dict[str, int] = {}
         for entry in self._entries.values():
             counts[entry.summary.section_slug] = counts.get(entry.summary.section_slug, 0) + 1
-        return [SectionOut(slug=s.slug, name=s.name, count=counts.get(s.slug, 0)) for s in SECTIONS]
+        return [
+            SectionOut(slug=s.slug, name=s.name, count=counts.get(s.slug, 0))
+            for s in self._sections().visible
+        ]

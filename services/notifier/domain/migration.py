@@ -27,9 +27,10 @@ from services.notifier.domain.models import (
     Text,
     address_text,
     ascii_address,
-    known_sections,
+    distinct_sections,
 )
 from shared.contracts.errors import Invalid, Malformed, TooLarge
+from shared.contracts.sections import STARTER, SectionCatalogue
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -63,6 +64,7 @@ class RowContext:
 
     zone: ZoneInfo
     now: datetime
+    sections: SectionCatalogue = STARTER
 
 
 class ImportRow(BaseModel):
@@ -98,7 +100,15 @@ class ImportRow(BaseModel):
             raise ValueError(f"at most {MAX_SECTIONS_TEXT} characters")
         return [slug for slug in SECTION_SEPARATORS.split(value) if slug]
 
-    _sections = field_validator("sections")(known_sections)
+    @field_validator("sections")
+    @classmethod
+    def _known_sections(cls, sections: list[str], info: ValidationInfo) -> list[str]:
+        # Known to the notifier's copy of the sections; a hidden one too (an old list may
+        # hold it: the subscription is kept, and emailed once the section is shown again).
+        unknown = [slug for slug in sections if _context(info).sections.get(slug) is None]
+        if unknown:
+            raise ValueError(f"unknown section(s): {', '.join(unknown)}")
+        return distinct_sections(sections)
 
     @field_validator("consent_source", mode="before")
     @classmethod
@@ -183,7 +193,9 @@ class ParsedFile:
         return len(self.rows) + len(self.refusals)
 
 
-def parse_subscribers(data: bytes, zone: ZoneInfo, now: datetime) -> ParsedFile:
+def parse_subscribers(
+    data: bytes, zone: ZoneInfo, now: datetime, sections: SectionCatalogue = STARTER
+) -> ParsedFile:
     """Read a CSV file of subscribers: every non-blank row is accepted or refused with a
     reason. Only the file as a whole can fail: too large (TooLarge), not UTF-8 CSV with a
     header (Malformed), or a header without the required columns (Invalid)."""
@@ -195,7 +207,7 @@ def parse_subscribers(data: bytes, zone: ZoneInfo, now: datetime) -> ParsedFile:
         raise Malformed(f"the file is not UTF-8 text (byte {error.start})") from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = _header(reader)
-    context = RowContext(zone, now)
+    context = RowContext(zone, now, sections)
     rows: list[tuple[int, ImportRow]] = []
     refusals: list[Refusal] = []
     first_line: dict[str, int] = {}

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from shared.contracts.sections import SECTIONS_BY_SLUG
+from shared.contracts.errors import Invalid
+from shared.contracts.sections import SLUG, SectionCatalogue
 from shared.contracts.text import is_one_line
 
 Language = Literal["vi", "en"]
@@ -58,11 +59,28 @@ def ascii_address(value: str) -> str:
     return plausible_address(value.lower())
 
 
-def known_sections(sections: list[str]) -> list[str]:
-    unknown = [slug for slug in sections if slug not in SECTIONS_BY_SLUG]
-    if unknown:
-        raise ValueError(f"unknown section(s): {', '.join(unknown)}")
+# A section's slug as a request names it; whether it exists is a question for the sections
+# as content last announced them (usecases/copies.py), not for a list fixed at start.
+SectionSlug = Annotated[str, Field(min_length=1, max_length=96, pattern=SLUG)]
+
+
+def distinct_sections(sections: list[str]) -> list[str]:
     return sorted(set(sections))
+
+
+def require_sections(
+    sections: list[str], catalogue: SectionCatalogue, *, hidden_too: frozenset[str] = frozenset()
+) -> None:
+    """Invalid unless every slug names a shown section (or a hidden one in `hidden_too`:
+    what a subscriber already had keeps, but nobody takes a hidden one anew)."""
+    unknown = [
+        slug
+        for slug in sections
+        if not catalogue.is_open(slug) and not (slug in hidden_too and catalogue.get(slug))
+    ]
+    if unknown:
+        message = f"unknown section(s): {', '.join(unknown)}"
+        raise Invalid(message, [{"field": "sections", "message": message}])
 
 
 class SubscribeRequest(BaseModel):
@@ -70,22 +88,22 @@ class SubscribeRequest(BaseModel):
 
     email: EmailStr = Field(max_length=MAX_ADDRESS_LENGTH)
     # Section slugs (see /api/sections); empty means every section.
-    sections: list[Text] = Field(default_factory=list, max_length=50)
+    sections: list[SectionSlug] = Field(default_factory=list, max_length=50)
     language: Language = "vi"
 
     _raw_address = field_validator("email", mode="before")(address_text)
     _address = field_validator("email")(ascii_address)
-    _sections = field_validator("sections")(known_sections)
+    _sections = field_validator("sections")(distinct_sections)
 
 
 class PreferencesRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sections: list[Text] = Field(default_factory=list, max_length=50)
+    sections: list[SectionSlug] = Field(default_factory=list, max_length=50)
     paused: bool = False
     language: Language | None = None
 
-    _sections = field_validator("sections")(known_sections)
+    _sections = field_validator("sections")(distinct_sections)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,36 @@
 """The notifier's bus subscriptions: published articles are fanned out, delivery jobs sent,
-the site's identity kept for the emails."""
+and what content announces (the site's identity, the sections) kept."""
 
 from services.notifier.domain.deliveries import DeliveryJob
+from services.notifier.usecases.copies import AnnouncedCopy
 from services.notifier.usecases.delivery import Deliverer
 from services.notifier.usecases.fanout import FanOut
-from services.notifier.usecases.site import SiteCopy
-from shared.contracts.events import ArticlePublished, EventData
-from shared.contracts.site import SiteUpdated
+from shared.contracts.events import ArticlePublished, Envelope, EventData
+from shared.contracts.sections import SectionCatalogue, SectionsChanged
+from shared.contracts.site import SiteIdentity, SiteUpdated
 from shared.platform.bus import Bus, Handler
 
 
 async def consume(
-    bus: Bus, fanout: FanOut, deliverer: Deliverer, site: SiteCopy, prefetch: int
+    bus: Bus,
+    fanout: FanOut,
+    deliverer: Deliverer,
+    site: AnnouncedCopy[SiteIdentity],
+    sections: AnnouncedCopy[SectionCatalogue],
+    prefetch: int,
 ) -> None:
-    # One article at a time: a fan-out publishes many jobs, and they do the sending.
+    async def keep_site(event: Envelope[SiteUpdated]) -> None:
+        await site.keep(event.data.revision, event.data.identity)
+
+    async def keep_sections(event: Envelope[SectionsChanged]) -> None:
+        await sections.keep(event.data.revision, event.data.catalogue)
+
+    # One at a time, in order: a fan-out publishes many jobs, and they do the sending; a
+    # change of the sections is kept before the article published after it is fanned out.
     handlers: dict[type[EventData], Handler] = {
         ArticlePublished: fanout.handle,
-        SiteUpdated: site.keep,
+        SiteUpdated: keep_site,
+        SectionsChanged: keep_sections,
     }
     await bus.consume("notifier", handlers, prefetch=1)
     # The work queue every replica takes delivery jobs from.

@@ -10,11 +10,13 @@ from services.notifier.domain.compose import Composer
 from services.notifier.entrypoints.ratelimit import SignupLimits
 from services.notifier.entrypoints.ttlcache import TtlCache
 from services.notifier.schemas import DeliveryStatus
+from services.notifier.usecases.copies import AnnouncedCopy
 from services.notifier.usecases.fanout import FanOut
 from services.notifier.usecases.migration import Migration
 from services.notifier.usecases.signups import Signups
-from services.notifier.usecases.site import SiteCopy
 from services.notifier.usecases.subscriptions import Subscriptions
+from shared.contracts.sections import SectionCatalogue
+from shared.contracts.site import SiteIdentity
 from shared.platform.background import TaskSet
 
 SETTINGS = web.AppKey("settings", NotifierSettings)
@@ -30,4 +32,6 @@ SIGNUPS = web.AppKey("signups", Signups)
 SUBSCRIPTIONS = web.AppKey("subscriptions", Subscriptions)
 MIGRATION = web.AppKey("migration", Migration)
 STATUS_CACHE = web.AppKey("status_cache", TtlCache[DeliveryStatus])
-SITE = web.AppKey("site", SiteCopy)
+# What content announces, as this notifier keeps it (usecases/copies.py).
+SITE: web.AppKey[AnnouncedCopy[SiteIdentity]] = web.AppKey("site", AnnouncedCopy)
+SECTIONS: web.AppKey[AnnouncedCopy[SectionCatalogue]] = web.AppKey("sections", AnnouncedCopy)

@@ -12,10 +12,9 @@ from pydantic import ValidationError
 from services.notifier.domain.compose import TEMPLATES
 from services.notifier.domain.models import PreferencesRequest, Subscriber
 from services.notifier.entrypoints.edge import token_email
-from services.notifier.entrypoints.keys import COMPOSER, SUBSCRIPTIONS
+from services.notifier.entrypoints.keys import COMPOSER, SECTIONS, SUBSCRIPTIONS
 from services.notifier.schemas import CONFIRMED, RESUBSCRIBED, UNSUBSCRIBED, Answer
 from shared.contracts.errors import Invalid
-from shared.contracts.sections import SECTIONS
 from shared.platform.http import json_response
 
 
@@ -101,7 +100,8 @@ async def preferences_page(request: web.Request) -> web.Response:
 async def preferences_form(request: web.Request) -> web.Response:
     email = await token_email(request, "preferences")
     change = await _read_preferences_form(request)
-    subscriber = await request.app[SUBSCRIPTIONS].change_preferences(email, change)
+    sections = request.app[SECTIONS].current
+    subscriber = await request.app[SUBSCRIPTIONS].change_preferences(email, change, sections)
     return _preferences(request, subscriber, saved=True)
 
 
@@ -126,7 +126,7 @@ def _preferences(request: web.Request, subscriber: Subscriber, saved: bool) -> w
         email=subscriber.email,
         saved=saved,
         status=subscriber.status,
-        sections=SECTIONS,
+        sections=request.app[SECTIONS].current.visible,
         chosen=set(subscriber.sections),
         paused=subscriber.paused,
         action=request.path_qs,

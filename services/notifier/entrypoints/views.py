@@ -2,9 +2,14 @@
 
 from aiohttp import web
 
-from services.notifier.domain.models import PreferencesRequest, Subscriber, SubscribeRequest
+from services.notifier.domain.models import (
+    PreferencesRequest,
+    Subscriber,
+    SubscribeRequest,
+    require_sections,
+)
 from services.notifier.entrypoints.edge import token_email
-from services.notifier.entrypoints.keys import LIMITS, SIGNUPS, SUBSCRIPTIONS
+from services.notifier.entrypoints.keys import LIMITS, SECTIONS, SIGNUPS, SUBSCRIPTIONS
 from services.notifier.schemas import (
     CONFIRMED,
     RESUBSCRIBED,
@@ -23,6 +28,7 @@ SUBSCRIBE_ANSWER = Answer(
 
 async def subscribe(request: web.Request) -> web.Response:
     body = await read_model(request, SubscribeRequest)
+    require_sections(body.sections, request.app[SECTIONS].current)  # shown ones only
     request.app[LIMITS].check(request)
     await request.app[SIGNUPS].sign_up(body)
     return json_response(SUBSCRIBE_ANSWER, status=202)
@@ -58,7 +64,8 @@ async def get_preferences(request: web.Request) -> web.Response:
 async def put_preferences(request: web.Request) -> web.Response:
     email = await token_email(request, "preferences")
     change = await read_model(request, PreferencesRequest)
-    subscriber = await request.app[SUBSCRIPTIONS].change_preferences(email, change)
+    sections = request.app[SECTIONS].current
+    subscriber = await request.app[SUBSCRIPTIONS].change_preferences(email, change, sections)
     return json_response(to_preferences(subscriber))
 
 

@@ -7,6 +7,7 @@ deliveries claimed or ended and send nothing).
 """
 
 import uuid
+from collections.abc import Callable
 
 import structlog
 
@@ -17,6 +18,7 @@ from services.notifier.domain.deliveries import DeliveryJob, chunks
 from services.notifier.domain.models import is_plausible_address
 from shared.contracts.errors import NotFound
 from shared.contracts.events import ArticlePublished, Envelope, new_envelope
+from shared.contracts.sections import STARTER, SectionCatalogue
 from shared.platform.bus import Bus, PublishFailed, RetryLater
 
 log = structlog.get_logger(__name__)
@@ -30,12 +32,14 @@ class FanOut:
         suppressions: SuppressionStore,
         deliveries: DeliveryStore,
         bus: Bus,
+        sections: Callable[[], SectionCatalogue] = lambda: STARTER,
     ) -> None:
         self._settings = settings
         self._subscribers = subscribers
         self._suppressions = suppressions
         self._deliveries = deliveries
         self._bus = bus
+        self._sections = sections  # as content last announced them (usecases/copies.py)
 
     async def handle(self, event: Envelope[ArticlePublished]) -> None:
         """Fan a published article out to its section's subscribers, once per event."""
@@ -45,6 +49,12 @@ class FanOut:
             return
         article = event.data
         await self._deliveries.save_article(article)
+        section = self._sections().get(article.section_slug)
+        if section is not None and section.hidden:
+            # Hidden: its readers keep the subscription, and get no email while it is.
+            await self._deliveries.mark_fanout_done(event_id, article.article_id, 0)
+            log.info("fanout.section_hidden", article_id=article.article_id)
+            return
         recipients = await self._recipients(article.section_slug)
         languages = {email: language for email, language in recipients if language != "vi"}
         emails = [email for email, _ in recipients]

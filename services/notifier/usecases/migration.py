@@ -4,7 +4,7 @@ both the command line and the admin API call."""
 import asyncio
 import csv
 import io
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from services.notifier.domain.migration import (
     parse_subscribers,
 )
 from services.notifier.domain.models import Subscriber
+from shared.contracts.sections import STARTER, SectionCatalogue
 
 log = structlog.get_logger(__name__)
 
@@ -72,18 +73,25 @@ class Export:
 
 class Migration:
     def __init__(
-        self, subscribers: SubscriberStore, suppressions: SuppressionStore, zone: ZoneInfo
+        self,
+        subscribers: SubscriberStore,
+        suppressions: SuppressionStore,
+        zone: ZoneInfo,
+        sections: Callable[[], SectionCatalogue] = lambda: STARTER,
     ) -> None:
         self._subscribers = subscribers
         self._suppressions = suppressions
         self._zone = zone
+        self._sections = sections  # as content last announced them (usecases/copies.py)
 
     async def import_csv(self, data: bytes) -> ImportSummary:
         """Import a file's subscribers as confirmed, and send nothing. Running it again
         changes nothing. Raises Malformed, Invalid or TooLarge for a file that cannot be
         imported at all (nothing is written then); a bad row is only refused."""
         # Up to 100,000 rows of validation: in a thread, so the replica's loop goes on.
-        parsed = await asyncio.to_thread(parse_subscribers, data, self._zone, datetime.now(UTC))
+        parsed = await asyncio.to_thread(
+            parse_subscribers, data, self._zone, datetime.now(UTC), self._sections()
+        )
         suppressed = await self._suppressions.emails()
         rows = [row for _, row in parsed.rows if row.email not in suppressed]
         existing = await self._subscribers.add_many([row.subscriber() for row in rows])

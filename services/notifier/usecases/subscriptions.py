@@ -4,8 +4,14 @@ of a suppression: what both the JSON API and the pages call."""
 import structlog
 
 from services.notifier.adapters.store import SubscriberStore, SuppressionStore
-from services.notifier.domain.models import PreferencesRequest, Subscriber, status_after_confirm
+from services.notifier.domain.models import (
+    PreferencesRequest,
+    Subscriber,
+    require_sections,
+    status_after_confirm,
+)
 from shared.contracts.errors import NotFound
+from shared.contracts.sections import SectionCatalogue
 
 log = structlog.get_logger(__name__)
 
@@ -35,7 +41,18 @@ class Subscriptions:
     async def get(self, email: str) -> Subscriber:
         return _found(await self._subscribers.get(email))
 
-    async def change_preferences(self, email: str, change: PreferencesRequest) -> Subscriber:
+    async def change_preferences(
+        self, email: str, change: PreferencesRequest, sections: SectionCatalogue
+    ) -> Subscriber:
+        """The reader's new choice of shown sections; a hidden section they had stays (it is
+        not on the page, so leaving it out is not a choice to drop it)."""
+        current = await self.get(email)
+        kept = frozenset(
+            slug for slug in current.sections if (found := sections.get(slug)) and found.hidden
+        )
+        require_sections(change.sections, sections, hidden_too=kept)
+        if change.sections:  # an empty choice means every section, as before
+            change = change.model_copy(update={"sections": sorted({*change.sections, *kept})})
         return _found(await self._subscribers.set_preferences(email, change))
 
     async def lift_suppression(self, email: str) -> None:
