@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.content.entrypoints import feeds
+from services.content.entrypoints import feed_documents
 from services.content.schemas import ArticleSummary
 from tests.unit.test_content_reader import article, reader_of
 
@@ -35,7 +35,7 @@ def summary(n: int, published_at: datetime, **fields: str) -> ArticleSummary:
 
 
 def test_the_news_window_includes_its_start_and_nothing_older() -> None:
-    start = NOW - feeds.NEWS_WINDOW
+    start = NOW - feed_documents.NEWS_WINDOW
     items = [
         summary(1, NOW),
         summary(2, start + timedelta(microseconds=1)),
@@ -43,13 +43,13 @@ def test_the_news_window_includes_its_start_and_nothing_older() -> None:
         summary(4, start - timedelta(microseconds=1)),
         summary(5, start - timedelta(days=1)),
     ]
-    assert [item.id for item in feeds.news_selection(items, NOW)] == ["id1", "id2", "id3"]
-    assert feeds.news_selection(items, NOW + timedelta(days=3)) == []
+    assert [item.id for item in feed_documents.news_selection(items, NOW)] == ["id1", "id2", "id3"]
+    assert feed_documents.news_selection(items, NOW + timedelta(days=3)) == []
 
 
 def test_the_news_sitemap_keeps_the_newest_up_to_its_limit() -> None:
     items = [summary(n, NOW - timedelta(minutes=n)) for n in range(10)]
-    chosen = feeds.news_selection(items, NOW, limit=4)
+    chosen = feed_documents.news_selection(items, NOW, limit=4)
     assert [item.id for item in chosen] == ["id0", "id1", "id2", "id3"]
 
 
@@ -57,7 +57,7 @@ def test_the_news_sitemap_keeps_the_newest_up_to_its_limit() -> None:
     ("live", "pages"), [(0, 0), (1, 1), (50_000, 1), (50_001, 2), (120_000, 3)]
 )
 def test_article_sitemaps_hold_at_most_50000_urls_each(live: int, pages: int) -> None:
-    assert feeds.article_pages(live) == pages
+    assert feed_documents.article_pages(live) == pages
 
 
 async def test_the_reader_walks_live_articles_oldest_first_in_pages() -> None:
@@ -73,12 +73,12 @@ async def test_the_reader_walks_live_articles_oldest_first_in_pages() -> None:
 
 
 def test_dates_carry_the_sites_offset() -> None:
-    assert feeds.rfc822(NOW, ZONE) == "Tue, 05 May 2026 10:00:00 +0700"
-    assert feeds.w3c(NOW, ZONE) == "2026-05-05T10:00:00+07:00"
+    assert feed_documents.rfc822(NOW, ZONE) == "Tue, 05 May 2026 10:00:00 +0700"
+    assert feed_documents.w3c(NOW, ZONE) == "2026-05-05T10:00:00+07:00"
 
 
 def test_robots_txt_names_both_sitemaps() -> None:
-    text = feeds.robots("https://portal.example.vn").decode()
+    text = feed_documents.robots("https://portal.example.vn").decode()
     assert "Sitemap: https://portal.example.vn/sitemap.xml\n" in text
     assert "Sitemap: https://portal.example.vn/sitemap-news.xml\n" in text
     assert "Disallow: /editor\n" in text
@@ -86,7 +86,7 @@ def test_robots_txt_names_both_sitemaps() -> None:
 
 
 def feed_of(*items: ArticleSummary) -> ET.Element:
-    body = feeds.rss(
+    body = feed_documents.rss(
         title="Kênh <thử> & ]]>",
         link="https://portal.example.vn/",
         self_url="https://portal.example.vn/rss.xml",
@@ -105,12 +105,15 @@ def test_any_text_makes_a_well_formed_feed_that_reads_back(title: str, lead: str
     assert channel.findtext("title") == "Kênh <thử> & ]]>"
     item = channel.find("item")
     assert item is not None
-    assert item.findtext("title") == feeds.xml_text(title)
-    assert html.unescape(item.findtext("description") or "") == feeds.xml_text(lead)
+    assert item.findtext("title") == feed_documents.xml_text(title)
+    assert html.unescape(item.findtext("description") or "") == feed_documents.xml_text(lead)
 
 
 def test_characters_xml_cannot_carry_are_left_out() -> None:
-    assert feeds.xml_text("a\x00b\x1fc\ufffed\uffffe\r\nf\rg\th\ud800😀") == "abcde\nf\ng\th😀"
+    assert (
+        feed_documents.xml_text("a\x00b\x1fc\ufffed\uffffe\r\nf\rg\th\ud800😀")
+        == "abcde\nf\ng\th😀"
+    )
     item = feed_of(summary(1, NOW, title="<b>&amp;</b>\uffff")).find("channel/item")
     assert item is not None
     assert item.findtext("title") == "<b>&amp;</b>"

@@ -8,7 +8,8 @@ import pytest
 from services.content.adapters.store import from_document
 from services.content.domain.article import Article
 from services.content.domain.search import article_tokens
-from services.content.usecases.reading import ArticleReader, Redirect, decode_cursor, encode_cursor
+from services.content.usecases.read_values import Redirect, decode_cursor, encode_cursor
+from services.content.usecases.reading import ArticleReader
 from shared.contracts.errors import Malformed
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

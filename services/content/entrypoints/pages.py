@@ -18,7 +18,7 @@ from services.content.entrypoints.http_cache import HTML, Built
 from services.content.entrypoints.keys import READER, RESPONSES, SECTIONS, SETTINGS, SITE
 from services.content.entrypoints.structured_data import article_meta, news_article
 from services.content.schemas import ArticleSummary
-from services.content.usecases.reading import Redirect
+from services.content.usecases.read_values import Redirect
 from shared.contracts.errors import DomainError, NotFound
 from shared.contracts.site import SiteIdentity
 from shared.platform.http import status_of

@@ -27,7 +27,7 @@ from services.content.schemas import (
     SectionList,
     ViewBeacon,
 )
-from services.content.usecases.reading import Redirect
+from services.content.usecases.read_values import Redirect
 from shared.contracts.errors import NotFound, Throttled, Unavailable
 from shared.contracts.text import ID_PATTERN
 from shared.platform.bus import PublishFailed

@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -19,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from services.notifier.domain.csv_reading import delimiter, formula_safe, records, unquoted
 from services.notifier.domain.models import (
     MAX_ADDRESS_LENGTH,
     Consent,
@@ -52,9 +52,6 @@ REQUIRED_COLUMNS = ("email", "consent_source")
 SECTION_SEPARATORS = re.compile(r"[;\s]+")
 # A consent dated after now by more than this is a mistake in the file, not a consent.
 CLOCK_SLACK = timedelta(days=1)
-# A spreadsheet runs a cell that starts with one of these as a formula; the export puts a
-# quote before it (the usual defence), and the import takes that quote off again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ class ImportRow(BaseModel):
     @field_validator("email", mode="before")
     @classmethod
     def _email(cls, value: object) -> object:
-        value = _unquoted(value)
+        value = unquoted(value)
         if value == "":
             raise ValueError("required")
         return address_text(value)
@@ -113,7 +110,7 @@ class ImportRow(BaseModel):
     @field_validator("consent_source", mode="before")
     @classmethod
     def _consent_required(cls, value: object) -> object:
-        value = _unquoted(value)
+        value = unquoted(value)
         if isinstance(value, str) and not value.strip():
             raise ValueError("required: a subscriber without a recorded consent is not imported")
         return value
@@ -205,13 +202,13 @@ def parse_subscribers(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise Malformed(f"the file is not UTF-8 text (byte {error.start})") from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     header = _header(reader)
     context = RowContext(zone, now, sections)
     rows: list[tuple[int, ImportRow]] = []
     refusals: list[Refusal] = []
     first_line: dict[str, int] = {}
-    for count, (line, fields) in enumerate(_records(reader), start=1):
+    for count, (line, fields) in enumerate(records(reader), start=1):
         if count > MAX_IMPORT_ROWS:
             raise TooLarge(f"an import may have at most {MAX_IMPORT_ROWS} rows")
         if isinstance(fields, csv.Error):
@@ -234,17 +231,6 @@ def parse_subscribers(
     return ParsedFile(rows, refusals)
 
 
-def _delimiter(text: str) -> str:
-    """A comma, unless the header has none and has semicolons (what a spreadsheet writes
-    where the comma is the decimal mark, as in Vietnamese) or tabs."""
-    first = text.split("\n", 1)[0]
-    if "," not in first:
-        for candidate in (";", "\t"):
-            if candidate in first:
-                return candidate
-    return ","
-
-
 def _header(reader: "Reader") -> list[str]:
     try:
         names = next(reader, None)
@@ -253,37 +239,32 @@ def _header(reader: "Reader") -> list[str]:
     if not names or not any(name.strip() for name in names):
         raise Malformed("the file has no header row: " + ", ".join(COLUMNS))
     header = [name.strip().lower() for name in names]
-    problems = []
-    unknown = [name for name in header if name not in EXPORT_COLUMNS]
-    if unknown:
-        shown = ", ".join(repr(name[:40]) for name in unknown[:5])
-        problems.append(f"unknown column(s) {shown}; the columns are {', '.join(COLUMNS)}")
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        problems.append(f"repeated column(s): {', '.join(repeated)}")
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        problems.append(f"missing column(s): {', '.join(missing)}")
+    problems = _header_problems(header)
     if problems:
         details = [{"field": "header", "message": problem} for problem in problems]
         raise Invalid("the header row does not name the columns of an import", details)
     return header
 
 
-def _records(reader: "Reader") -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """Each record after the header that is not blank, with the line it starts on; the
-    error for one the CSV reader could not read (reading goes on at the next line)."""
-    while True:
-        line = reader.line_num + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield line, error
-            continue
-        if any(field.strip() for field in fields):
-            yield line, fields
+def _header_problems(header: list[str]) -> list[str]:
+    checks = (_unknown_columns, _repeated_columns, _missing_columns)
+    return [problem for check in checks if (problem := check(header))]
+
+
+def _unknown_columns(header: list[str]) -> str | None:
+    unknown = [name for name in header if name not in EXPORT_COLUMNS]
+    shown = ", ".join(repr(name[:40]) for name in unknown[:5])
+    return f"unknown column(s) {shown}; the columns are {', '.join(COLUMNS)}" if unknown else None
+
+
+def _repeated_columns(header: list[str]) -> str | None:
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    return f"repeated column(s): {', '.join(repeated)}" if repeated else None
+
+
+def _missing_columns(header: list[str]) -> str | None:
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    return f"missing column(s): {', '.join(missing)}" if missing else None
 
 
 def _context(info: ValidationInfo) -> RowContext:
@@ -291,21 +272,6 @@ def _context(info: ValidationInfo) -> RowContext:
     if isinstance(context, RowContext):
         return context
     return RowContext(ZoneInfo("UTC"), datetime.now(UTC))
-
-
-def _unquoted(value: object) -> object:
-    """A value as exported, without the quote that kept a spreadsheet from running it."""
-    if isinstance(value, str):
-        value = value.strip()
-        if value.startswith("'") and _runs_as_formula(value):
-            return value[1:]
-    return value
-
-
-def _runs_as_formula(value: str) -> bool:
-    # Quotes before a formula are counted too, so that a value that starts with a quote
-    # comes back the same from an export.
-    return value.lstrip("'").startswith(FORMULA_STARTS)
 
 
 def _reason(error: ValidationError) -> str:
@@ -321,14 +287,10 @@ def export_fields(subscriber: Subscriber) -> list[str]:
     """A subscriber as a row of EXPORT_COLUMNS."""
     consent = subscriber.consent
     return [
-        _formula_safe(subscriber.email),
+        formula_safe(subscriber.email),
         " ".join(subscriber.sections),
-        _formula_safe(consent.source) if consent else "",
+        formula_safe(consent.source) if consent else "",
         consent.at.isoformat() if consent and consent.at else "",
         subscriber.language,
         subscriber.status,
     ]
-
-
-def _formula_safe(value: str) -> str:
-    return "'" + value if _runs_as_formula(value) else value
