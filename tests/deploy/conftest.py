@@ -11,7 +11,7 @@ import os
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,3 +168,23 @@ class Load:
 def write_timings(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(TIMINGS.report() + "\n")
+
+
+# Each counter replica serves figures at most STATS_MAX_AGE_SECONDS (1 s) old, and the
+# gateway spreads reads over the replicas: right after a test's last fold, one replica may
+# still show the figure from before it. A test's starting figure is the highest one read
+# once it has stayed the same for longer than that age.
+SETTLED_SECONDS = 1.5
+
+
+async def settled(read: Callable[[], Awaitable[int]], timeout: float = 60.0) -> int:
+    """The figure `read` gives once every replica shows it (polled, with a deadline)."""
+    highest, changed_at = await read(), time.monotonic()
+    deadline = changed_at + timeout
+    while time.monotonic() - changed_at < SETTLED_SECONDS:
+        assert time.monotonic() < deadline, f"the figure kept changing for {timeout} s"
+        await asyncio.sleep(0.1)
+        found = await read()
+        if found > highest:
+            highest, changed_at = found, time.monotonic()
+    return highest

@@ -22,6 +22,7 @@ from tests.deploy.conftest import (
     TIMINGS,
     Load,
     Stack,
+    settled,
     stack_env,
     write_timings,
 )
@@ -144,7 +145,7 @@ async def test_a_published_article_reaches_a_confirmed_subscriber(
 async def test_beacons_through_the_gateway_are_counted_exactly(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    before = await views(http, stack)
+    before = await settled(lambda: views(http, stack))
     load = Load(stack.url, "/api/views", "POST", BEACON)
     stop = asyncio.Event()
     task = asyncio.create_task(load.run(http, stop, workers=8))
@@ -158,7 +159,7 @@ async def test_beacons_through_the_gateway_are_counted_exactly(
 async def test_kill_9_of_a_counter_and_a_broker_restart_lose_and_double_nothing(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    before = await views(http, stack)
+    before = await settled(lambda: views(http, stack))
     load = Load(stack.url, "/api/views", "POST", BEACON)
 
     async def havoc() -> None:
@@ -185,7 +186,7 @@ async def test_kill_9_of_a_counter_and_a_broker_restart_lose_and_double_nothing(
 async def test_a_rolling_update_of_content_under_load_fails_no_request(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    before = await views(http, stack)
+    before = await settled(lambda: views(http, stack))
     old = set(stack.containers("content"))
     reads = Load(stack.url, "/api/articles")
     pages = Load(stack.url, "/")

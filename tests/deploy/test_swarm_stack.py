@@ -16,7 +16,16 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.deploy.conftest import BROWSER, LOGS, TIMINGS, Load, run, stack_env, write_timings
+from tests.deploy.conftest import (
+    BROWSER,
+    LOGS,
+    TIMINGS,
+    Load,
+    run,
+    settled,
+    stack_env,
+    write_timings,
+)
 from tests.support import eventually
 
 pytestmark = [pytest.mark.deploy, pytest.mark.timeout(900)]
@@ -132,7 +141,7 @@ async def test_the_stack_comes_up_with_queues_on_all_three_broker_nodes(
 async def test_a_rolling_update_of_content_under_load_fails_no_request(
     swarm: Swarm, http: aiohttp.ClientSession
 ) -> None:
-    before = await views(http, swarm)
+    before = await settled(lambda: views(http, swarm))
     reads = Load(swarm.url, "/api/articles")
     beacons = Load(swarm.url, "/api/views", "POST", BEACON)
 
@@ -156,7 +165,7 @@ async def test_a_broker_node_stopped_during_a_beacon_stream_loses_no_beacon(
     leader = next(q["leader"] for q in json.loads(leaders) if q["name"] == "portal.events.counter")
     node = leader.split("@rabbitmq-")[1]
     probe = await publish(http, swarm, f"Tin dò {uuid.uuid4().hex[:6]}")
-    before = await views(http, swarm)
+    before = await settled(lambda: views(http, swarm))
     beacons = Load(swarm.url, "/api/views", "POST", BEACON)
     recovered: list[float] = []
 
