@@ -10,8 +10,7 @@ import jinja2
 from aiohttp import web
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.content.adapters.announced import SECTIONS as SECTION_REVISIONS
-from services.content.adapters.announced import SITE_IDENTITY, ModelRevisions
+from services.content.adapters import announced
 from services.content.adapters.beacons import ViewBatcher
 from services.content.adapters.deliveries import Deliveries
 from services.content.adapters.editors import EditorTokens
@@ -48,8 +47,8 @@ from services.content.usecases.announced import Announced
 from services.content.usecases.editing import Workflow
 from services.content.usecases.reading import ArticleReader
 from services.content.usecases.scheduling import Scheduler
-from shared.contracts.sections import STARTER, SectionCatalogue, SectionsChanged
-from shared.contracts.site import SiteIdentity, SiteUpdated
+from shared.contracts.sections import STARTER, SectionsChanged
+from shared.contracts.site import SiteUpdated
 from shared.platform.background import Supervisor
 from shared.platform.bus import Bus
 from shared.platform.db import TRANSIENT_ERRORS, Document
@@ -110,14 +109,14 @@ async def _build(
     store = ArticleStore(db, str(settings.public_url))
     await store.register_slugs()
     site = Announced(
-        ModelRevisions(db[SITE_IDENTITY], SiteIdentity),
+        announced.site_identity(db),
         settings.default_identity(),
         lambda revision, identity: SiteUpdated(revision=revision, identity=identity),
         bus,
         settings.site_poll_seconds,
     )
     sections = Announced(
-        ModelRevisions(db[SECTION_REVISIONS], SectionCatalogue),
+        announced.sections(db),
         STARTER,
         lambda revision, catalogue: SectionsChanged(revision=revision, catalogue=catalogue),
         bus,

@@ -11,7 +11,7 @@ from typing import BinaryIO
 from pydantic import AmqpDsn, HttpUrl, MongoDsn, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.content.adapters.announced import SECTIONS, ModelRevisions
+from services.content.adapters import announced
 from services.content.adapters.editors import EditorTokens
 from services.content.adapters.store import ArticleStore
 from services.content.app import create_app
@@ -19,7 +19,7 @@ from services.content.config import ContentSettings
 from services.content.domain.events import OutboxEntry
 from services.content.schemas import TokenRequest
 from services.content.usecases.importing import ArticleImport, ImportReport
-from shared.contracts.sections import STARTER, SectionCatalogue
+from shared.contracts.sections import STARTER
 from shared.platform.bus import Bus, PublishFailed
 from shared.platform.db import make_client
 from shared.platform.runner import run_service
@@ -82,7 +82,7 @@ async def _import(lines: BinaryIO) -> int:
     try:
         db = client[settings.mongo_db]
         store = ArticleStore(db, str(settings.public_url))
-        saved = await ModelRevisions(db[SECTIONS], SectionCatalogue).latest()
+        saved = await announced.sections(db).latest()
         sections = STARTER if saved is None else saved[1]  # as administrators left them
         report = await ArticleImport(store, sections).run(lines)
         _print_report(report)

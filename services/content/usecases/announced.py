@@ -12,15 +12,16 @@ listening when it was made.
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import structlog
 from pydantic import BaseModel
 
-from services.content.adapters.announced import ModelRevisions
 from shared.contracts.errors import Conflict
 from shared.contracts.events import EventData, new_envelope
 from shared.platform.bus import Bus, PublishFailed
+from shared.platform.storage.revisions import Revisions
 
 log = structlog.get_logger(__name__)
 
@@ -31,18 +32,17 @@ PRODUCER = "content"
 class Announced(Generic[M]):
     def __init__(
         self,
-        revisions: ModelRevisions[M],
+        revisions: Revisions[M],
         defaults: M,
         event: Callable[[int, M], EventData],
         bus: Bus | None,
         poll_seconds: float,
-        on_change: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._revisions = revisions
         self._event = event
         self._bus = bus
         self._poll = poll_seconds
-        self._on_change = on_change
+        self._on_change: Callable[[], Awaitable[None]] | None = None
         self.current = defaults
         self.revision = 0
 
@@ -55,10 +55,10 @@ class Announced(Generic[M]):
         latest = await self._revisions.latest()
         if latest is None:
             return
-        revision, value, announced = latest
+        revision, value, notes = latest
         if revision > self.revision:
             await self._serve(revision, value)
-        if not announced:
+        if not notes.get("announced"):
             await self._announce(revision, value)
 
     async def save(self, value: M, expected: int | None, by: str) -> int:
@@ -68,7 +68,10 @@ class Announced(Generic[M]):
         if expected is not None and expected != self.revision:
             raise Conflict(f"revision {expected} is stale; it is at {self.revision}")
         revision = self.revision + 1
-        if not await self._revisions.add(revision, value, by):
+        saved = await self._revisions.add(
+            revision, value, by=by, at=datetime.now(UTC), announced=False
+        )
+        if not saved:
             raise Conflict("it was changed meanwhile; read it again and retry")
         await self._serve(revision, value)
         await self._announce(revision, value)
@@ -97,4 +100,4 @@ class Announced(Generic[M]):
         except PublishFailed as error:  # left unannounced: the next read sends it
             log.warning("announced.failed", revision=revision, error=str(error))
             return
-        await self._revisions.mark_announced(revision)
+        await self._revisions.note(revision, {"announced": True})

@@ -12,7 +12,7 @@ import contextlib
 from typing import Generic, TypeVar
 
 import structlog
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.platform.db import Document
@@ -32,29 +32,24 @@ class AnnouncedCopy(Generic[M]):
         defaults: M,
         poll_seconds: float = 5.0,
     ) -> None:
-        self._revisions = Revisions(db[collection])
-        self._model = model
+        self._revisions = Revisions(db[collection], model)
+        self._kind = model.__name__
         self._poll = poll_seconds
         self.current = defaults
         self.revision = 0
 
     async def keep(self, revision: int, value: M) -> None:
         """An announcement: keep it, then serve the newest."""
-        await self._revisions.add(revision, value.model_dump())
+        await self._revisions.add(revision, value)
         await self.refresh()
 
     async def refresh(self) -> None:
+        # None also for a newest revision that cannot be read: the last good one stays.
         found = await self._revisions.latest()
         if found is None or found[0] <= self.revision:
             return
-        revision, fields = found
-        try:
-            self.current = self._model.model_validate(fields)
-        except ValidationError as error:  # not one content wrote: keep serving the last good
-            log.error("copy.unreadable", revision=revision, error=str(error)[:300])
-            return
-        self.revision = revision
-        log.info("copy.serving", kind=self._model.__name__, revision=revision)
+        self.revision, self.current, _ = found
+        log.info("copy.serving", kind=self._kind, revision=self.revision)
 
     async def run(self) -> None:
         while True:
