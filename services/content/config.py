@@ -50,3 +50,8 @@ class ContentSettings(ServiceSettings):
     view_batch_window_ms: float = Field(default=5.0, ge=0, le=100)
     # How often each replica reads the site's identity (a change shows within this).
     site_poll_seconds: float = Field(default=2.0, gt=0, le=60)
+
+    @property
+    def public_base(self) -> str:
+        """PUBLIC_URL without its trailing slash: paths are appended to it."""
+        return str(self.public_url).rstrip("/")

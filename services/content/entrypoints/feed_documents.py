@@ -147,21 +147,21 @@ def rss(
 
 def urlset(urls: Iterable[tuple[str, datetime | None]], zone: ZoneInfo) -> bytes:
     """A sitemap: each URL with its `lastmod` when it has one."""
-    doc = XmlWriter()
-    with doc.element("urlset", xmlns=SITEMAP_NS):
-        for loc, lastmod in urls:
-            with doc.element("url"):
-                doc.leaf("loc", loc)
-                if lastmod is not None:
-                    doc.leaf("lastmod", w3c(lastmod, zone))
-    return doc.getvalue()
+    return _locations("urlset", "url", urls, zone)
 
 
 def sitemap_index(sitemaps: Iterable[tuple[str, datetime | None]], zone: ZoneInfo) -> bytes:
+    """A sitemap index: each sitemap with its `lastmod` when it has one."""
+    return _locations("sitemapindex", "sitemap", sitemaps, zone)
+
+
+def _locations(
+    root: str, entry: str, locations: Iterable[tuple[str, datetime | None]], zone: ZoneInfo
+) -> bytes:
     doc = XmlWriter()
-    with doc.element("sitemapindex", xmlns=SITEMAP_NS):
-        for loc, lastmod in sitemaps:
-            with doc.element("sitemap"):
+    with doc.element(root, xmlns=SITEMAP_NS):
+        for loc, lastmod in locations:
+            with doc.element(entry):
                 doc.leaf("loc", loc)
                 if lastmod is not None:
                     doc.leaf("lastmod", w3c(lastmod, zone))

@@ -140,7 +140,7 @@ async def _article_page(reader: ArticleReader, number: int) -> list[Modified]:
 
 def _base(request: web.Request) -> str:
     """Where readers reach the portal (PUBLIC_URL): links never follow the Host header."""
-    return str(request.app[SETTINGS].public_url).rstrip("/")
+    return request.app[SETTINGS].public_base
 
 
 async def _serve(

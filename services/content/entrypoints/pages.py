@@ -172,8 +172,7 @@ async def article_page(request: web.Request) -> dict[str, Any]:
     if article is None:
         raise NotFound("Không tìm thấy bài viết.")
     others = await request.app[READER].other_news(article, limit=OTHER_NEWS)
-    settings = request.app[SETTINGS]
-    public_url = public_address(settings.public_url)
+    public_url = request.app[SETTINGS].public_base
     return {
         "article": article,
         "others": others,
@@ -255,13 +254,8 @@ def _template_globals(app: web.Application) -> Mapping[str, Any]:
         "asset": assets.url,
         "date_line": when,
         "link": link,
-        "public_url": public_address(app[SETTINGS].public_url),
+        "public_url": app[SETTINGS].public_base,
     }
-
-
-def public_address(public_url: object) -> str:
-    """PUBLIC_URL without its trailing slash: paths are appended to it."""
-    return str(public_url).rstrip("/")
 
 
 def add_page_routes(app: web.Application) -> None:
