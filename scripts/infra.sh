@@ -24,6 +24,7 @@ SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"; HTTP_PORT="${MAILPIT_HTTP_PORT:-8025}"
 MAILPIT_VERSION=v1.33.1
 DEADLINE="${INFRA_DEADLINE:-90}"         # seconds to wait for a port
 RABBIT_LOG="/var/log/rabbitmq/$RABBITMQ_NODENAME.log"
+RABBIT_NOFILE=65536                      # open files for the node (see rabbitmq_up)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -124,22 +125,45 @@ rabbit_ours() {  # marker holds the beam.smp pid of the node we started
   [[ -z "$pid" ]] || kill -0 "$pid" 2>/dev/null || { rm -f "$RUN/rabbitmq.ours"; return 1; }
 }
 rabbitmq_up() {
-  if listening "$AMQP_PORT"; then say "rabbitmq: already listening on :$AMQP_PORT"; return; fi
+  if listening "$AMQP_PORT"; then
+    say "rabbitmq: already listening on :$AMQP_PORT"; wait_amqp_answers; return
+  fi
   if rabbit_alive; then  # node runs but its app is stopped (or still booting)
     say "rabbitmq: node is up, starting its app"; rabbitmqctl -q start_app
-    wait_port "$AMQP_PORT" rabbitmq "$RABBIT_LOG"; return
+    wait_port "$AMQP_PORT" rabbitmq "$RABBIT_LOG"; wait_amqp_answers; return
   fi
   epmd_on_loopback
   # The management plugin makes every stop_app ~5 s slower, so it is opt-in.
   local plugins=""; [[ "${INFRA_RABBITMQ_MANAGEMENT:-0}" == 1 ]] && plugins=rabbitmq_management
   rabbitmq-plugins -q --offline set $plugins >/dev/null
   say "rabbitmq: starting (rabbitmq-server -detached${plugins:+, with $plugins})"
-  rabbitmq-server -detached 9>&-
+  # RabbitMQ's file handle cache sizes itself from the open-file limit, and every quorum
+  # queue holds a few handles: at the usual 1,024, about 300 queues use it all up, and from
+  # then on the node accepts TCP connections but never answers them. Debian's wrapper starts
+  # the node through su, whose PAM session puts the limit back to 1,024, so the node is
+  # started here as the rabbitmq user directly (setpriv keeps the raised limit).
+  (ulimit -n "$RABBIT_NOFILE" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+   cd /var/lib/rabbitmq && HOME=/var/lib/rabbitmq exec setpriv --reuid=rabbitmq --regid=rabbitmq \
+     --init-groups /usr/lib/rabbitmq/bin/rabbitmq-server -detached \
+     >/var/log/rabbitmq/startup_log 2>/var/log/rabbitmq/startup_err 9>&-)
   touch "$RUN/rabbitmq.ours"
   wait_port "$AMQP_PORT" rabbitmq "$RABBIT_LOG"
+  wait_amqp_answers
   listener_pid "$AMQP_PORT" >"$RUN/rabbitmq.ours"  # the beam.smp pid, so 'down' can wait for it
   rabbitmqctl -q list_feature_flags name state | grep -q '^quorum_queue[[:space:]]*enabled' ||
     die "rabbitmq: feature flag quorum_queue is not enabled (see $RABBIT_LOG)"
+}
+amqp_answers() {  # true once the broker answers the AMQP protocol header with connection.start
+  timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$AMQP_PORT && printf 'AMQP\\0\\0\\11\\1' >&3 &&
+    head -c 1 <&3" 2>/dev/null | od -An -tx1 | grep -q 01
+}
+wait_amqp_answers() {  # a listening port is not enough: a node out of file handles only listens
+  local end=$((SECONDS + DEADLINE))
+  until amqp_answers; do
+    ((SECONDS < end)) || die "rabbitmq: :$AMQP_PORT listens but does not answer AMQP (file handles:" \
+      "$(rabbitmqctl eval 'file_handle_cache:info().' 2>&1 | tr -d '\n'); log: $RABBIT_LOG)"
+    sleep 0.2
+  done
 }
 epmd_on_loopback() {  # an epmd left listening on every interface is restarted, if idle
   local listening_on
@@ -158,9 +182,16 @@ rabbitmq_stop_app() {
 rabbitmq_down() {
   rabbit_ours || { say "rabbitmq: not started by us, nothing to stop"; return; }
   local pid end=$((SECONDS + DEADLINE)); pid=$(<"$RUN/rabbitmq.ours")
-  if rabbit_alive; then say "rabbitmq: stopping node"; rabbitmqctl -q stop; fi
+  if rabbit_alive; then
+    say "rabbitmq: stopping node"
+    timeout "$DEADLINE" rabbitmqctl -q stop || say "rabbitmq: warning, 'rabbitmqctl stop' failed"
+  fi
   while [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; do
-    ((SECONDS < end)) || die "rabbitmq: node pid $pid did not exit"; sleep 0.2
+    if ((SECONDS >= end)); then  # a wedged node of ours is killed; its queues are on disk
+      say "rabbitmq: node pid $pid did not exit within ${DEADLINE}s, killing it"
+      kill -9 "$pid"; end=$((SECONDS + DEADLINE))
+    fi
+    sleep 0.2
   done
   wait_closed "$AMQP_PORT" rabbitmq; rm -f "$RUN/rabbitmq.ours"
   epmd -kill >/dev/null 2>&1 || true  # the epmd our node started; refuses if others use it
