@@ -8,17 +8,21 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from services.counter.domain.breakdowns import BROWSERS as BROWSERS_TABLE
+from services.counter.domain.breakdowns import DEVICES as DEVICES_TABLE
+from services.counter.domain.breakdowns import PAGES, SOURCES, names_of
 from services.counter.domain.visits import visit_starts
 from shared.contracts.events import Envelope, PageView, PageViewed, new_envelope
 from tests.processes import ServiceProcess, answers_ok, free_port
 from tests.support import AMQP_URL, MONGO_URL, eventually
 
 ADMIN_TOKEN = "counter-admin-token-0123456789"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 TIMEOUT = timedelta(minutes=30)
 
@@ -86,18 +90,27 @@ def make_batches(
         views = []
         for _ in range(per_message):
             bot = rng.random() < 0.05
+            article = None if rng.random() < 0.1 else f"article-{rng.randrange(30)}"
             views.append(
                 PageView(
                     visitor=f"visitor-{seed}-{rng.randrange(visitors):08d}",
-                    path="/",
-                    article_id=None if rng.random() < 0.1 else f"article-{rng.randrange(30)}",
+                    path=f"/tin/{article}" if article else rng.choice(["/", "/chuyen-muc/a"]),
+                    article_id=article,
                     is_bot=bot,
-                    agent_family=rng.choice(["Googlebot", "bingbot"]) if bot else "Chrome",
+                    agent_family=rng.choice(BOTS if bot else BROWSERS),
+                    referrer_host=rng.choice(REFERRERS),
+                    device=rng.choice(DEVICES),
                     viewed_at=now - timedelta(seconds=rng.uniform(0, 3 * 3600)),
                 )
             )
         batches.append(new_envelope(PageViewed(views=views), "test"))
     return batches
+
+
+BOTS = ["Googlebot", "bingbot"]
+BROWSERS = ["Chrome", "Safari", "CocCoc", None]
+REFERRERS = [None, "www.google.com", "m.facebook.com", "zalo.me", "baomoi.com", "google.de"]
+DEVICES: list[Literal["phone", "tablet", "desktop"] | None] = ["phone", "tablet", "desktop", None]
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,7 @@ class Expected:
     bot_views: int
     articles: Counter[str]
     days: dict[date, tuple[int, int, int]]
+    tables: dict[str, Counter[str]]  # the dashboard's, over all the days
 
 
 def expected_figures(batches: list[Envelope[PageViewed]]) -> Expected:
@@ -131,7 +145,23 @@ def expected_figures(batches: list[Envelope[PageViewed]]) -> Expected:
         bot_views=sum(1 for b in batches for v in b.data.views if v.is_bot),
         articles=Counter(v.article_id for v in humans if v.article_id),
         days=days,
+        tables=expected_tables(batches),
     )
+
+
+def expected_tables(batches: list[Envelope[PageViewed]]) -> dict[str, Counter[str]]:
+    """Each table of the dashboard, by the reference definitions (no cap is reached here)."""
+    views = [v for batch in batches for v in batch.data.views]
+    humans = [v for v in views if not v.is_bot]
+    names = [names_of(v.path, v.referrer_host, v.agent_family, v.device) for v in humans]
+    return {
+        "articles": Counter(v.article_id for v in humans if v.article_id),
+        "pages": Counter(n[PAGES] for n in names),
+        "sources": Counter(n[SOURCES] for n in names),
+        "browsers": Counter(n[BROWSERS_TABLE] for n in names),
+        "devices": Counter(n[DEVICES_TABLE] for n in names),
+        "bots": Counter(v.agent_family or "unknown" for v in views if v.is_bot),
+    }
 
 
 async def assert_exact(
@@ -175,4 +205,27 @@ async def assert_exact(
     assert sum(expected.articles.values()) + other == expected.views
 
     await eventually(articles_reconcile, timeout=10, what="per-article views to reconcile")
+    await assert_dashboard(http, url, expected, first, last)
     return stats
+
+
+async def assert_dashboard(
+    http: aiohttp.ClientSession, url: str, expected: Expected, first: date, last: date
+) -> None:
+    """The dashboard of those days: every table and the daily series, exactly."""
+    params = {"range": "custom", "from": str(first), "to": str(last)}
+    board = await get_json(http, f"{url}/api/stats/dashboard", params=params, headers=ADMIN)
+    for table, counts in expected.tables.items():
+        found = {row["name"]: row["views"]["value"] for row in board["tables"][table]}
+        assert found == dict(counts), table
+    by_day: dict[date, tuple[int, int, int]] = {}
+    for point in board["series"]:  # by day; or by hour, for one day
+        day = date.fromisoformat(point["day"])
+        views, visits, visitors = by_day.get(day, (0, 0, 0))
+        by_day[day] = (views + point["views"], visits + point["visits"],
+                       visitors + point["visitors"])  # fmt: skip
+    assert {day: by_day[day] for day in expected.days} == expected.days
+    figures = board["figures"]
+    assert [figures[f]["value"] for f in ("views", "visits", "visitors")] == [
+        expected.views, expected.visits, expected.visitors
+    ]  # fmt: skip

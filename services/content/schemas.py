@@ -175,6 +175,16 @@ class SearchQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=50)
 
 
+class SummariesQuery(BaseModel):
+    """Up to 100 article ids, comma-separated (the statistics dashboard names its top ones)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: str = Field(
+        min_length=1, max_length=6500, pattern=r"^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,99}$"
+    )
+
+
 class EditorListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 

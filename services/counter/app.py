@@ -11,12 +11,13 @@ from typing import Any
 from aiohttp import web
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.counter.adapters.dashboard import DashboardStore
 from services.counter.adapters.ingest import Ingest
 from services.counter.adapters.reader import StatsReader
 from services.counter.adapters.store import Collections, StatsStore
 from services.counter.config import CounterSettings
 from services.counter.entrypoints.consumers import subscribe
-from services.counter.entrypoints.keys import READER, SETTINGS, STORE, STREAMS
+from services.counter.entrypoints.keys import DASHBOARD, READER, SETTINGS, STORE, STREAMS
 from services.counter.entrypoints.routes import add_routes
 from services.counter.entrypoints.streams import WidgetStreams
 from services.counter.entrypoints.views import widget_json
@@ -46,6 +47,7 @@ def create_app(settings: CounterSettings) -> web.Application:
             folder = build_folder(settings, db, store.c)
             streams = WidgetStreams(reader, widget_json)
             app[STORE], app[READER], app[STREAMS] = store, reader, streams
+            app[DASHBOARD] = DashboardStore(store.c)
             tasks = {
                 "ingest": asyncio.create_task(ingest.run(), name="ingest"),
                 "fold": asyncio.create_task(folder.run(), name="fold"),

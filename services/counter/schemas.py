@@ -1,12 +1,14 @@
 """Request and response bodies of the counter's API (they also make its OpenAPI document)."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.counter.domain.dashboard import MAX_DAYS, Preset
 from shared.presentation.vietnamese import group_digits
 
-MAX_DAYS = 366
+TABLE_ROWS = 50  # rows of each table in the dashboard's JSON; its CSV has them all
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -171,3 +173,86 @@ class Baseline(BaseModel):
 
     visits: Figure
     updated_at: datetime
+
+
+class DashboardQuery(BaseModel):
+    """A period: a preset, or `range=custom` with `from` and `to` (local days, inclusive)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    range: Preset = "7d"
+    first: date | None = Field(default=None, alias="from", description="YYYY-MM-DD, custom")
+    last: date | None = Field(default=None, alias="to", description="YYYY-MM-DD, inclusive")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "DashboardQuery":
+        if self.range != "custom":
+            if self.first is not None or self.last is not None:
+                raise ValueError("'from' and 'to' go with range=custom only")
+            return self
+        if self.first is None or self.last is None:
+            raise ValueError("range=custom needs 'from' and 'to'")
+        if self.first.year < 2000 or self.last.year > 2999:
+            raise ValueError("days from the year 2000 to 2999 only")
+        span = (self.last - self.first).days + 1
+        if not 1 <= span <= MAX_DAYS:
+            raise ValueError(
+                f"'from' must not be after 'to', and the range at most {MAX_DAYS} days"
+            )
+        return self
+
+
+class CsvQuery(DashboardQuery):
+    table: Literal["series", "articles", "pages", "sources", "browsers", "devices", "bots"] = (
+        "series"
+    )
+
+
+class DashboardFigures(BaseModel):
+    visitors: Figure
+    visits: Figure
+    views: Figure
+
+
+class DashboardChange(BaseModel):
+    """Against the previous period of the same length, in %; null when it had nothing."""
+
+    visitors: float | None
+    visits: float | None
+    views: float | None
+
+
+class SeriesPoint(BaseModel):
+    day: date
+    hour: int | None = Field(description="0-23 when the series is by hour, else null")
+    label: str = Field(description='"25-4-2022", or "07:00" by hour')
+    visitors: int
+    visits: int
+    views: int
+
+
+class TableRow(BaseModel):
+    name: str = Field(description='an article id, a path, a source...; "khác" past the cap')
+    views: Figure
+
+
+class Dashboard(BaseModel):
+    range: Preset
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    granularity: Literal["hour", "day"]
+    online: Figure
+    figures: DashboardFigures
+    previous: DashboardFigures
+    change: DashboardChange
+    series: list[SeriesPoint]
+    tables: dict[str, list[TableRow]] = Field(description=f"top {TABLE_ROWS} of each table")
+    public: bool
+
+
+class DashboardAccess(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public: bool = Field(description="whether anyone may see the dashboard, without a token")

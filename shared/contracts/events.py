@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
@@ -86,6 +86,8 @@ class PageView(BaseModel):
     # The user-agent family ("Googlebot", "HeadlessChrome", "Chrome"), never the raw UA:
     # it lets an operator see what the bot filter excluded.
     agent_family: str | None = Field(default=None, max_length=64, pattern=ONE_LINE)
+    # The class of device the user agent names; absent from producers of before it existed.
+    device: Literal["phone", "tablet", "desktop"] | None = None
     viewed_at: AwareDatetime
     # The gateway's id of the beacon's request: a beacon the gateway sends again (its first
     # replica reset the connection) has the same id, and consumers count it once.

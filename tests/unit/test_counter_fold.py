@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.counter.adapters.records import inbox_document, pack_views, unpack_messages
+from services.counter.domain.breakdowns import KnownNames
 from services.counter.domain.layout import field_key, from_field_key
 from services.counter.domain.visits import Sessions, View
 from services.counter.fold.tally import fold_views
@@ -68,7 +69,7 @@ def test_article_views_and_other_pages_add_up_to_the_views() -> None:
     (tally,) = result.days.values()
     assert dict(tally.articles) == {"a.1": 2, "b$2": 1}
     assert sum(tally.articles.values()) + tally.other_views == tally.views == 4
-    deltas = {(name, key): incs for name, key, incs in result.deltas()}
+    deltas = {(name, key): incs for name, key, incs in result.deltas(KnownNames().admitter())}
     assert deltas[("totals", "total")] == {"views": 4, "visits": 2, "visitors": 2, "other_views": 1}
     per_day = deltas[("days", "2026-04-25")]
     assert {k: n for k, n in per_day.items() if k.startswith("a.")} == {
@@ -89,10 +90,21 @@ def test_field_keys_round_trip() -> None:
 def test_inbox_documents_keep_what_the_fold_needs() -> None:
     at = datetime(2026, 4, 25, 3, 0, 0, 123000, tzinfo=UTC)
     page_view = PageView(
-        visitor="v" * 16, path="/x", article_id="a1", is_bot=True, agent_family="Bot", viewed_at=at
+        visitor="v" * 16,
+        path="/x" + "y" * 300,
+        article_id="a1",
+        is_bot=True,
+        agent_family="Bot",
+        referrer_host="www.google.com",
+        device="phone",
+        viewed_at=at,
     )
     document = inbox_document([("event-1", pack_views([page_view])), ("event-2", [])])
     assert document["n"] == 1
-    view = View("v" * 16, "a1", True, "Bot", int(at.timestamp() * 1000))
+    path = "/x" + "y" * 158  # a page is counted by its first 160 characters
+    view = View(
+        "v" * 16, "a1", True, "Bot", int(at.timestamp() * 1000), None, path, "www.google.com",
+        "phone",
+    )  # fmt: skip
     assert unpack_messages(document) == [("event-1", [view]), ("event-2", [])]
     assert view.at == at

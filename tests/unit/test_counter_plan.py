@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from bson import Binary
 
 from services.counter.adapters.records import inbox_document, pack_views
+from services.counter.domain.breakdowns import KnownNames
 from services.counter.domain.view_ids import RecentViewIds
 from services.counter.domain.visits import Sessions
 from services.counter.fold.plan import plan_fold, read_batch
@@ -49,7 +50,9 @@ def test_the_plan_counts_claimed_messages_once_and_resent_view_ids_not_at_all() 
     recent = RecentViewIds()
     recent.add(["req-2"])
     sessions = Sessions(timedelta(minutes=30))
-    plan = plan_fold(7, read_batch([document], HCM), {"e1", "e2", "e3"}, recent, sessions, HCM)
+    plan = plan_fold(
+        7, read_batch([document], HCM), {"e1", "e2", "e3"}, recent, sessions, HCM, KnownNames()
+    )
     assert (plan.messages, plan.counted_messages) == (5, 3)
     assert (plan.claimed_views, plan.counted_views, plan.folded_views) == (4, 3, 3)
     assert plan.events == ["e1", "e2", "e3"] and plan.view_ids == ["req-1"]
@@ -65,7 +68,9 @@ def test_the_plan_counts_claimed_messages_once_and_resent_view_ids_not_at_all() 
 def test_the_record_holds_the_work_as_planned() -> None:
     document = inbox_document([("e1", page_views("v" * 16, 2))])
     sessions = Sessions(timedelta(minutes=30))
-    plan = plan_fold(3, read_batch([document], HCM), {"e1"}, RecentViewIds(), sessions, HCM)
+    plan = plan_fold(
+        3, read_batch([document], HCM), {"e1"}, RecentViewIds(), sessions, HCM, KnownNames()
+    )
     record = record_document(plan, AT)
     assert record["_id"] == 3 and record["events"] == ["e1"]
     assert work_of(record) == plan.work

@@ -55,6 +55,7 @@ def page_view(
     agent_family: str,
     viewed_at: datetime,
     view_id: str | None = None,
+    device: str | None = None,
 ) -> View:
     """One view as the PageView contract spells it (field for field)."""
     return {
@@ -65,6 +66,7 @@ def page_view(
         "referrer_host": referrer_host,
         "is_bot": is_bot,
         "agent_family": agent_family,
+        "device": device,
         "viewed_at": viewed_at.isoformat(),
     }
 

@@ -9,7 +9,7 @@ a browser. Anything left is a bot only if it says so generically (bot, crawler, 
 
 import functools
 import re
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import crawleruseragents
 
@@ -99,3 +99,18 @@ def _listed_crawler(user_agent: str) -> Agent | None:
     # The family is the pattern without its regex syntax ("Qwantify", "SeznamBot").
     family = re.sub(r"[^\w .-]+", "", pattern).strip()[:64]
     return Agent(family or UNKNOWN_BOT.family, True)
+
+
+Device = Literal["phone", "tablet", "desktop"]
+_TABLET = re.compile(r"ipad|tablet|kindle|silk/|playbook|android(?!.*mobile)", re.IGNORECASE)
+_PHONE = re.compile(r"mobi|iphone|ipod|android|windows phone|blackberry", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def device_class(user_agent: str) -> Device:
+    """Phone, tablet or desktop, as the user agent says; tablets first, since Android tablets
+    say "Android" without "Mobile". An iPad that asks for desktop sites says it is a Mac:
+    it is counted as a desktop, as every analytics tool that reads the user agent does."""
+    if _TABLET.search(user_agent):
+        return "tablet"
+    return "phone" if _PHONE.search(user_agent) else "desktop"

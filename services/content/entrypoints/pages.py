@@ -192,6 +192,22 @@ async def editor_page(request: web.Request) -> dict[str, Any]:
     return {"robots": "noindex"}
 
 
+DASHBOARD_TABLES = (  # the dashboard's tables: name in the counter's API, title, first column
+    ("articles", "Bài viết được xem nhiều", "Bài viết"),
+    ("pages", "Trang", "Đường dẫn"),
+    ("sources", "Nguồn truy cập", "Nguồn"),
+    ("browsers", "Trình duyệt", "Trình duyệt"),
+    ("devices", "Thiết bị", "Thiết bị"),
+    ("bots", "Bot (không tính vào số liệu)", "Bot"),
+)
+
+
+@page("dashboard.html")
+async def dashboard_page(request: web.Request) -> dict[str, Any]:
+    """The statistics dashboard: a shell; its figures come from the counter's API."""
+    return {"robots": "noindex", "tables": DASHBOARD_TABLES}
+
+
 async def static_file(request: web.Request) -> web.StreamResponse:
     asset = request.app[ASSETS].files.get(request.match_info["name"])
     if asset is None:
@@ -268,4 +284,5 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/articles/{slug}", article_page)
     app.router.add_get("/dang-ky-nhan-tin", subscribe_page)
     app.router.add_get("/editor", editor_page)
+    app.router.add_get("/thong-ke", dashboard_page)
     app.router.add_get("/static/{version}/{name}", static_file)

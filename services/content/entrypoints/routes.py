@@ -26,6 +26,7 @@ from services.content.schemas import (
     SectionsOut,
     SiteChange,
     SiteOut,
+    SummariesQuery,
     TokenCreated,
     TokenRequest,
     ViewBeacon,
@@ -75,6 +76,14 @@ def add_api_routes(app: web.Application) -> ApiSpec:
         responses={200: ArticleList},
     )
     read("GET", "/api/sections", views.list_sections, "The sections", responses={200: SectionList})
+    read(
+        "GET",
+        "/api/article-summaries",
+        views.article_summaries,
+        "Live articles by id (unknown or unpublished ids are left out)",
+        query=SummariesQuery,
+        responses={200: ArticleList},
+    )
     read(
         "GET",
         "/api/search",

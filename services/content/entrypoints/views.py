@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.content.adapters.beacons import page_view
 from services.content.adapters.visitors import client_ip, from_trusted_proxy
-from services.content.domain.agents import classify
+from services.content.domain.agents import classify, device_class
 from services.content.entrypoints.keys import (
     BATCHER,
     BEACON_LIMITS,
@@ -25,13 +25,14 @@ from services.content.schemas import (
     OtherQuery,
     SearchQuery,
     SectionList,
+    SummariesQuery,
     ViewBeacon,
 )
 from services.content.usecases.read_values import Redirect
 from shared.contracts.errors import NotFound, Throttled, Unavailable
 from shared.contracts.text import ID_PATTERN
 from shared.platform.bus import PublishFailed
-from shared.platform.http import REQUEST_ID, read_model, read_query
+from shared.platform.http import REQUEST_ID, json_response, read_model, read_query
 
 # A beacon is a path, an article id and a referrer: a few hundred bytes, 8 KB at the most.
 MAX_BEACON_BYTES = 8 * 1024
@@ -92,6 +93,12 @@ async def list_sections(request: web.Request) -> web.Response:
     return await request.app[RESPONSES].respond(request, build)
 
 
+async def article_summaries(request: web.Request) -> web.Response:
+    query = await read_query(request, SummariesQuery)
+    items = request.app[READER].summaries(query.ids.split(","))
+    return json_response(ArticleList(items=items))
+
+
 async def search_articles(request: web.Request) -> web.Response:
     async def build() -> bytes:
         query = await read_query(request, SearchQuery)
@@ -126,6 +133,7 @@ async def record_view(request: web.Request) -> web.Response:
         referrer_host=referrer_host(beacon.referrer),
         is_bot=agent.is_bot,
         agent_family=agent.family,
+        device=device_class(user_agent),
         viewed_at=now,
     )
     try:

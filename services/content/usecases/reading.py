@@ -232,6 +232,11 @@ class ArticleReader:
         """Whether `article_id` names a published article (beacons count only those)."""
         return article_id is not None and article_id in self._entries
 
+    def summaries(self, article_ids: list[str]) -> list[ArticleSummary]:
+        """The live ones of these articles, in the order asked."""
+        entries = (self._entries.get(article_id) for article_id in dict.fromkeys(article_ids))
+        return [entry.summary for entry in entries if entry is not None]
+
     def live_slug(self, article_id: str) -> str | None:
         """The slug of a published article today (it may have been renamed); else None."""
         entry = self._entries.get(article_id)

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from bson import Binary
 
+from services.counter.domain.breakdowns import page_key
 from services.counter.domain.visits import View
 from shared.contracts.events import PageView
 from shared.platform.db import Document
 
 UTC_ZONE = ZoneInfo("UTC")
-# 20,000 views of ~100 bytes: far under MongoDB's 16 MB document limit.
+# 20,000 views of at most ~600 bytes (a 160-character page key, a 253-character referrer
+# host): under MongoDB's 16 MB document limit.
 MAX_DOCUMENT_VIEWS = 20_000
 
 
@@ -26,6 +28,9 @@ def pack_views(views: list[PageView]) -> list[list[Any]]:
             v.agent_family,
             int(v.viewed_at.timestamp() * 1000),
             v.view_id,
+            page_key(v.path),
+            v.referrer_host,
+            v.device,
         ]
         for v in views
     ]
@@ -78,12 +83,17 @@ def unpack_checked(
 
 
 def _view(item: list[Any], zone: ZoneInfo) -> View:
-    # Five fields before views had ids (inbox documents stored by an earlier version).
-    visitor, article_id, is_bot, family, at_ms, view_id = item if len(item) == 6 else [*item, None]
-    texts = (visitor, *(value for value in (article_id, family, view_id) if value is not None))
+    # Earlier versions stored five fields (before view ids), then six (before breakdowns).
+    if not isinstance(item, list) or len(item) not in (5, 6, 9):
+        raise TypeError(f"not a stored view: {item!r:.200}")
+    visitor, article_id, is_bot, family, at_ms, view_id, path, referrer, device = item + [None] * (
+        9 - len(item)
+    )
+    optional = (article_id, family, view_id, path, referrer, device)
+    texts = (visitor, *(value for value in optional if value is not None))
     if not all(isinstance(text, str) for text in texts) or not isinstance(at_ms, int):
         raise TypeError(f"not a stored view: {item!r:.200}")
-    view = View(visitor, article_id, bool(is_bot), family, at_ms, view_id)
+    view = View(visitor, article_id, bool(is_bot), family, at_ms, view_id, path, referrer, device)
     _ = view.at.astimezone(zone)  # a time out of range raises here, not mid-fold
     return view
 

@@ -10,7 +10,10 @@ Every hot read and write goes by `_id`:
 - visitors_YYYYMMDD: each visitor's visits per fold and local day, to restore the sessions;
 - totals: `total` (all-time figures), `summary` (what readers serve: the widget's figures,
   written whole after each fold, with the last fold applied), `baseline`;
-- days: the figures and (under `a`) the per-article views of one local day;
+- days: the figures of one local day, its per-article views (under `a`), its breakdowns
+  (breakdowns.py) and its figures per local hour (under `h`);
+- months: the same for one local month, and its figures per day (under `f`): a year of
+  the dashboard is twelve documents;
 - articles: all-time views per article, in a few shard documents;
 - leases: who may fold now.
 """
@@ -27,12 +30,16 @@ TOTALS = "totals"
 DAYS = "days"
 ARTICLES = "articles"
 LEASES = "leases"
+MONTHS = "months"
 
 TOTAL = "total"  # in totals: the all-time figures
 SUMMARY = "summary"  # in totals: what readers serve
 BASELINE = "baseline"  # in totals: the imported baseline
 
 FIGURES = ("views", "visits", "visitors", "bot_views", "other_views")
+SERIES_FIGURES = ("visitors", "visits", "views")  # per hour of a day, per day of a month
+HOURS = "h"  # in a day: {"07": {figure: n}}, local hours
+MONTH_DAYS = "f"  # in a month: {"25": {figure: n}}, its local days
 ARTICLE_VIEWS = "a"  # the field of per-article views, in a day or an article shard
 BOT_VIEWS = "bots"  # the field of bot views by agent family, in a total or a day
 
@@ -71,6 +78,24 @@ def article_path(article_id: str) -> str:
 def bot_path(family: str) -> str:
     """The field path of an agent family's views in a total or a day."""
     return f"{BOT_VIEWS}.{field_key(family)}"
+
+
+def breakdown_path(field: str, name: str) -> str:
+    """The field path of a name's views in a breakdown of a day or a month."""
+    return f"{field}.{field_key(name)}"
+
+
+def hour_path(hour: int, figure: str) -> str:
+    return f"{HOURS}.{hour:02d}.{figure}"
+
+
+def month_day_path(day: date, figure: str) -> str:
+    return f"{MONTH_DAYS}.{day.day:02d}.{figure}"
+
+
+def month_key(day: date) -> str:
+    """The `_id` of the month document of a local day."""
+    return f"{day:%Y-%m}"
 
 
 SAFE_KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")

@@ -10,7 +10,7 @@ Visits = list[tuple[int, int]]
 
 @dataclass(frozen=True)
 class View:
-    """What the fold needs of a view; the path and referrer are not counted."""
+    """What the fold needs of a view: the figures, and the breakdowns of the dashboard."""
 
     visitor: str
     article_id: str | None
@@ -18,6 +18,9 @@ class View:
     agent_family: str | None
     at_ms: int
     view_id: str | None = None  # the gateway's request id: a resent beacon has the same
+    path: str | None = None  # its first PAGE_KEY_LENGTH characters (breakdowns.py)
+    referrer_host: str | None = None
+    device: str | None = None
 
     @property
     def at(self) -> datetime:

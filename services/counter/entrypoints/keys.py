@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from services.counter.adapters.dashboard import DashboardStore
 from services.counter.adapters.reader import StatsReader
 from services.counter.adapters.store import StatsStore
 from services.counter.config import CounterSettings
@@ -11,3 +12,4 @@ SETTINGS = web.AppKey("settings", CounterSettings)
 STORE = web.AppKey("store", StatsStore)
 READER = web.AppKey("reader", StatsReader)
 STREAMS = web.AppKey("streams", WidgetStreams)
+DASHBOARD = web.AppKey("dashboard", DashboardStore)

@@ -4,14 +4,18 @@ from functools import partial
 
 from aiohttp import web
 
-from services.counter.entrypoints import views
+from services.counter.entrypoints import dashboard, views
 from services.counter.schemas import (
     ArticleViews,
     Baseline,
     BaselineRequest,
     Bots,
+    CsvQuery,
     Daily,
     DailyQuery,
+    Dashboard,
+    DashboardAccess,
+    DashboardQuery,
     Stats,
     Top,
     TopQuery,
@@ -43,4 +47,19 @@ def add_routes(app: web.Application) -> None:
         tag="admin", responses={200: Bots}, auth=True)  # fmt: skip
     add("PUT", "/api/stats/baseline", views.put_baseline, "Set the imported baseline",
         tag="admin", body=BaselineRequest, responses={200: Baseline}, auth=True)  # fmt: skip
+    add("GET", "/api/stats/dashboard", dashboard.get_dashboard,
+        "The dashboard: a period's figures against the one before, series and tables",
+        tag="dashboard", query=DashboardQuery, responses={200: Dashboard}, auth=True)  # fmt: skip
+    add("GET", "/api/stats/dashboard/chart.svg", dashboard.get_chart,
+        "The dashboard's series as an SVG chart", tag="dashboard", query=DashboardQuery,
+        responses={200: "image/svg+xml"}, auth=True)  # fmt: skip
+    add("GET", "/api/stats/dashboard/export.csv", dashboard.get_csv,
+        "One table of the dashboard, or its series, whole, as CSV", tag="dashboard",
+        query=CsvQuery, responses={200: "text/csv"}, auth=True)  # fmt: skip
+    add("GET", "/api/stats/dashboard/access", dashboard.get_access,
+        "Whether the dashboard is public", tag="dashboard",
+        responses={200: DashboardAccess})  # fmt: skip
+    add("PUT", "/api/stats/dashboard/access", dashboard.put_access,
+        "Make the dashboard public, or staff only again", tag="admin", body=DashboardAccess,
+        responses={200: DashboardAccess}, auth=True)  # fmt: skip
     spec.add_routes(app)

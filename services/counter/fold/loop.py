@@ -12,10 +12,12 @@ import structlog
 
 from services.counter.adapters.store import Collections
 from services.counter.domain import layout
+from services.counter.domain.breakdowns import KnownNames
 from services.counter.domain.view_ids import RecentViewIds
 from services.counter.domain.visits import Sessions
 from services.counter.fold.apply import Applier, Phases
 from services.counter.fold.claims import MessageClaims
+from services.counter.fold.names import load_names
 from services.counter.fold.plan import Batch, FoldPlan, Work, plan_fold, read_batch
 from services.counter.fold.poison import Suspects, is_outage
 from services.counter.fold.record import (
@@ -78,6 +80,7 @@ class Folder:
         self._taken: list[str] = []
         self._suspects = Suspects()
         self._recent_ids = RecentViewIds()
+        self._names = KnownNames()
 
     async def run(self) -> None:
         """Fold while holding the lease, until stop(); a failed fold is recovered, not lost."""
@@ -135,6 +138,7 @@ class Folder:
         self._sessions = Sessions(self._visit_timeout)
         await load_sessions(self.c, self._today(), self._sessions)
         self._claims.forget()
+        self._names = KnownNames()  # read again from the documents, as this fold left them
         self._recent_ids = await recall_view_ids(self.c, applied)
         self._next_seq = applied + 1
         log.info("fold.holding", next_seq=self._next_seq, sessions=len(self._sessions))
@@ -152,11 +156,15 @@ class Folder:
         batch = read_batch(documents, self._zone)
         await self._set_aside_unreadable(batch)
         fresh = await self._claims.claim(batch.event_ids, self._next_seq)
+        await load_names(self.c, self._names, batch.scopes(self._zone))
         phases = {"claim": time.perf_counter()}
-        plan = plan_fold(self._next_seq, batch, fresh, self._recent_ids, self._sessions, self._zone)
+        plan = plan_fold(
+            self._next_seq, batch, fresh, self._recent_ids, self._sessions, self._zone, self._names
+        )
         await self._commit(plan)
         phases["commit"] = time.perf_counter()
         await self._apply(plan.work, guarded=False, phases=phases)
+        self._names.add(plan.admitted)
         self._recent_ids.add(plan.view_ids)
         self._next_seq = plan.work.seq + 1
         _report(plan, started, phases)
@@ -212,6 +220,7 @@ class Folder:
         self._pruned_at = time.monotonic()
         yesterday = self._today() - timedelta(days=1)
         self._sessions.forget_before(yesterday)
+        self._names = KnownNames()  # past days' names are read again if a late view comes
         await self._drop_before(layout.VISITORS_PREFIX, layout.visitors_name(yesterday))
         await self._claims.prune()
         if self._next_seq is not None:

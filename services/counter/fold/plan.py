@@ -11,6 +11,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from services.counter.adapters.records import Unreadable, unpack_checked
+from services.counter.domain import layout
+from services.counter.domain.breakdowns import KnownNames, Scope
 from services.counter.domain.view_ids import RecentViewIds
 from services.counter.domain.visits import Sessions, View, VisitorDay, Visits
 from services.counter.fold.tally import Delta, fold_views
@@ -40,6 +42,13 @@ class Batch:
     def event_ids(self) -> list[str]:
         """What to claim: each message once, in inbox order."""
         return list(dict.fromkeys(event_id for event_id, _ in self.messages))
+
+    def scopes(self, zone: ZoneInfo) -> set[Scope]:
+        """The day and month documents whose breakdowns these views may count into."""
+        days = {view.at.astimezone(zone).date() for _, views in self.messages for view in views}
+        return {(layout.DAYS, day.isoformat()) for day in days} | {
+            (layout.MONTHS, layout.month_key(day)) for day in days
+        }
 
 
 def read_batch(documents: list[Document], zone: ZoneInfo) -> Batch:
@@ -92,6 +101,7 @@ class FoldPlan:
     claimed_views: int
     counted_views: int
     folded_views: int  # human and bot views added to the figures
+    admitted: dict[tuple[Scope, str], set[str]]  # breakdown names new to their documents
 
 
 def plan_fold(
@@ -101,6 +111,7 @@ def plan_fold(
     recent_ids: RecentViewIds,
     sessions: Sessions,
     zone: ZoneInfo,
+    known: KnownNames,
 ) -> FoldPlan:
     """Fold `seq`: the claimed (`fresh`) messages of the batch, once each, less the views
     whose id was counted lately, counted against the sessions (none of which it changes)."""
@@ -108,10 +119,11 @@ def plan_fold(
     counted_messages = len({event_id for event_id, _ in batch.messages if event_id in fresh})
     views = recent_ids.unseen(claimed)  # a beacon the gateway sent twice: once
     result = fold_views(views, sessions, zone)
+    admitter = known.admitter()
     work = Work(
         seq=seq,
         taken=batch.taken,
-        deltas=result.deltas(),
+        deltas=result.deltas(admitter),
         visitors=[(day, visitor, runs) for (day, visitor), runs in result.seen.items()],
     )
     return FoldPlan(
@@ -123,6 +135,7 @@ def plan_fold(
         claimed_views=len(claimed),
         counted_views=len(views),
         folded_views=result.total.views + result.total.bot_views,
+        admitted=admitter.admitted,
     )
 
 

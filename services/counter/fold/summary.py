@@ -19,7 +19,9 @@ from shared.platform.storage.writes import Fence, write
 
 REWRITE_SECONDS = 5.0  # at least this often, so a reader can tell the fold is alive
 ONLINE_CHECK_SECONDS = 1.0  # online changes with the clock alone: a second is fine enough
-PER_ARTICLE = f"{layout.ARTICLE_VIEWS}."  # the summary holds a day's figures, not its articles
+# The summary holds a day's figures and bots, not its articles, breakdowns or hours: every
+# replica reads it ten times a second.
+SUMMED = frozenset(layout.FIGURES) | {layout.BOT_VIEWS}
 
 
 class Summary:
@@ -53,7 +55,7 @@ class Summary:
             if name == layout.TOTALS and key == layout.TOTAL:
                 _add(figures[layout.TOTAL], incs)
             elif name == layout.DAYS and key in figures["days"]:
-                day_figures = {k: n for k, n in incs.items() if not k.startswith(PER_ARTICLE)}
+                day_figures = {k: n for k, n in incs.items() if k.partition(".")[0] in SUMMED}
                 _add(figures["days"][key], day_figures)
 
     async def publish(self, sessions: Sessions, folded: bool, applied: int | None = None) -> None:
@@ -113,7 +115,5 @@ def _add(figures: Document, incs: dict[str, int]) -> None:
 
 
 def _figures(document: Document | None) -> Document:
-    """A total or day document as the summary holds it: without ids and per-article views."""
-    return {
-        k: v for k, v in (document or {}).items() if k not in ("_id", "seq", layout.ARTICLE_VIEWS)
-    }
+    """A total or day document as the summary holds it: its figures and bots alone."""
+    return {k: v for k, v in (document or {}).items() if k in SUMMED}

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from services.counter.domain import layout
+from services.counter.domain.breakdowns import BREAKDOWNS, Admitter, Breakdown, Scope, names_of
 from services.counter.domain.visits import Sessions, View, VisitorDay, Visits, add_view
 
 
@@ -28,6 +29,30 @@ class Tally:
     other_views: int = 0  # human views of pages that are not articles
     articles: Counter[str] = field(default_factory=Counter)
     bots: Counter[str] = field(default_factory=Counter)
+    # Human views by name in each breakdown, and figures by local hour (days only).
+    names: dict[Breakdown, Counter[str]] = field(default_factory=dict)
+    hours: Counter[tuple[int, str]] = field(default_factory=Counter)
+
+    def count_human(self, view: View, first_of_day: bool, visits: int) -> None:
+        self.views += 1
+        self.visitors += first_of_day
+        self.visits += visits
+        self.other_views += not view.article_id
+        names = names_of(view.path, view.referrer_host, view.agent_family, view.device)
+        for breakdown, name in names.items():
+            self.names.setdefault(breakdown, Counter())[name] += 1
+
+    def series(self) -> dict[str, int]:
+        return {"views": self.views, "visits": self.visits, "visitors": self.visitors}
+
+    def breakdowns(self, scope: Scope, admitter: Admitter) -> dict[str, int]:
+        """Increments of the breakdowns of the document `scope`, names past a cap as OTHER."""
+        paths: Counter[str] = Counter()
+        for breakdown in BREAKDOWNS:
+            for name, n in sorted(self.names.get(breakdown, Counter()).items()):
+                kept = admitter.name(scope, breakdown, name)
+                paths[layout.breakdown_path(breakdown.field, kept)] += n
+        return dict(paths)
 
     def figures(self) -> dict[str, int]:
         fields = {
@@ -47,23 +72,39 @@ class FoldResult:
     days: dict[date, Tally]
     seen: dict[VisitorDay, Visits]  # the visits of each visitor this batch saw
 
-    def deltas(self) -> list[Delta]:
-        """Increments by document; every document is written by the fold alone."""
+    def deltas(self, admitter: Admitter) -> list[Delta]:
+        """Increments by document; every document is written by the fold alone. `admitter`
+        decides which new breakdown names each document takes (see breakdowns.py)."""
         result: list[Delta] = []
         if figures := self.total.figures():
             result.append(Delta(layout.TOTALS, layout.TOTAL, figures))
-        shards: dict[str, dict[str, int]] = {}
+        shards: dict[str, Counter[str]] = {}
+        months: dict[str, Counter[str]] = {}
         for day, tally in sorted(self.days.items()):
-            # A day's figures and its per-article views in one document: one write a day.
-            figures = tally.figures()
-            figures.update({layout.article_path(a): n for a, n in tally.articles.items()})
+            # A day's figures, per-article views and breakdowns in one document: one write.
+            articles = {layout.article_path(a): n for a, n in tally.articles.items()}
+            scope = (layout.DAYS, day.isoformat())
+            figures = tally.figures() | articles | tally.breakdowns(scope, admitter)
+            figures.update(
+                {layout.hour_path(h, name): n for (h, name), n in tally.hours.items() if n}
+            )
             if figures:
                 result.append(Delta(layout.DAYS, day.isoformat(), figures))
+            month_key = layout.month_key(day)
+            month = months.setdefault(month_key, Counter())
+            month.update(tally.figures() | articles)
+            month.update(tally.breakdowns((layout.MONTHS, month_key), admitter))
+            month.update(
+                {layout.month_day_path(day, name): n for name, n in tally.series().items() if n}
+            )
             for article, n in tally.articles.items():
-                shard = shards.setdefault(layout.article_shard(article), {})
-                path = layout.article_path(article)
-                shard[path] = shard.get(path, 0) + n
-        result.extend(Delta(layout.ARTICLES, shard, n) for shard, n in sorted(shards.items()))
+                shards.setdefault(layout.article_shard(article), Counter())[
+                    layout.article_path(article)
+                ] += n
+        for key, increments in sorted(months.items()):
+            if kept := {path: n for path, n in increments.items() if n}:
+                result.append(Delta(layout.MONTHS, key, kept))
+        result.extend(Delta(layout.ARTICLES, key, dict(n)) for key, n in sorted(shards.items()))
         return result
 
 
@@ -85,10 +126,11 @@ def fold_views(views: Iterable[View], sessions: Sessions, zone: ZoneInfo) -> Fol
         previous = seen.get(key) or sessions.get(key)
         seen[key], visits = add_view(previous, view.at_ms, sessions.timeout_ms)
         for scope in (total, tally):
-            scope.views += 1
-            scope.visitors += previous is None
-            scope.visits += visits
-            scope.other_views += not view.article_id
+            scope.count_human(view, previous is None, visits)
+        hour = view.at.astimezone(zone).hour
+        tally.hours[(hour, "views")] += 1
+        tally.hours[(hour, "visitors")] += int(previous is None)
+        tally.hours[(hour, "visits")] += visits  # a late view joining two visits: -1
         if view.article_id:
             tally.articles[view.article_id] += 1
     return FoldResult(total, days, seen)

@@ -6,6 +6,8 @@ import csv
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from shared.presentation.spreadsheet import runs_as_formula
+
 if TYPE_CHECKING:
     from _csv import Reader
 
@@ -37,11 +39,6 @@ def records(reader: "Reader") -> Iterator[tuple[int, list[str] | csv.Error]]:
             yield line, fields
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula; the export puts a
-# quote before it (the usual defence), and the import takes that quote off again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def unquoted(value: object) -> object:
     """A value as exported, without the quote that kept a spreadsheet from running it."""
     if isinstance(value, str):
@@ -49,13 +46,3 @@ def unquoted(value: object) -> object:
         if value.startswith("'") and runs_as_formula(value):
             return value[1:]
     return value
-
-
-def runs_as_formula(value: str) -> bool:
-    # Quotes before a formula are counted too, so that a value that starts with a quote
-    # comes back the same from an export.
-    return value.lstrip("'").startswith(FORMULA_STARTS)
-
-
-def formula_safe(value: str) -> str:
-    return "'" + value if runs_as_formula(value) else value

@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from services.notifier.domain.csv_reading import delimiter, formula_safe, records, unquoted
+from services.notifier.domain.csv_reading import delimiter, records, unquoted
 from services.notifier.domain.models import (
     MAX_ADDRESS_LENGTH,
     Consent,
@@ -31,6 +31,7 @@ from services.notifier.domain.models import (
 )
 from shared.contracts.errors import Invalid, Malformed, TooLarge
 from shared.contracts.sections import STARTER, SectionCatalogue
+from shared.presentation.spreadsheet import formula_safe
 
 if TYPE_CHECKING:
     from _csv import Reader

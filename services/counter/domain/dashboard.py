@@ -1,0 +1,178 @@
+"""The dashboard's arithmetic, pure: which period a request means, which stored documents
+cover it, and the figures, series and tables they add up to.
+
+A period is a run of whole local days. Its figures are sums of daily figures: visitors are
+counted once per day (the visitor hash changes with the salt at local midnight, so nobody
+can be followed from one day to the next, here or anywhere).
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from services.counter.domain import layout
+from services.counter.domain.breakdowns import BROWSERS, DEVICES, PAGES, SOURCES
+
+Preset = Literal["today", "yesterday", "7d", "30d", "12m", "custom"]
+MAX_DAYS = 366
+TABLES = ("articles", "pages", "sources", "browsers", "devices", "bots")
+# Each table's field in a day or month document.
+TABLE_FIELDS = {
+    "articles": layout.ARTICLE_VIEWS,
+    "pages": PAGES.field,
+    "sources": SOURCES.field,
+    "browsers": BROWSERS.field,
+    "devices": DEVICES.field,
+    "bots": layout.BOT_VIEWS,
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days `first` to `last`, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def by_hour(self) -> bool:
+        return self.first == self.last
+
+    def previous(self) -> "Period":
+        """The period of the same length just before this one."""
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    def each_day(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range(self.days)]
+
+
+def period_of(preset: Preset, today: date, first: date | None, last: date | None) -> Period:
+    """The period a preset means on `today`; "12m" is the twelve calendar months ending with
+    this one, so that it is read as twelve month documents."""
+    match preset:
+        case "today":
+            return Period(today, today)
+        case "yesterday":
+            return Period(today - timedelta(days=1), today - timedelta(days=1))
+        case "7d":
+            return Period(today - timedelta(days=6), today)
+        case "30d":
+            return Period(today - timedelta(days=29), today)
+        case "12m":
+            months_back = today.year * 12 + today.month - 1 - 11
+            return Period(date(months_back // 12, months_back % 12 + 1, 1), today)
+        case "custom":
+            if first is None or last is None:
+                raise ValueError("a custom period needs 'from' and 'to'")
+            return Period(first, last)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The documents whose breakdowns add up to a period: whole months, and single days."""
+
+    months: list[str]
+    days: list[date]
+
+
+def cover(period: Period, today: date) -> Cover:
+    """A month is read whole when the period holds all of it that has happened by `today`."""
+    months: list[str] = []
+    days: list[date] = []
+    for day in period.each_day():
+        start, end = month_start(day), min(month_end(day), today)
+        if period.first <= start and period.last >= end and start <= today:
+            key = layout.month_key(day)
+            if not months or months[-1] != key:
+                months.append(key)
+        else:
+            days.append(day)
+    return Cover(months, days)
+
+
+def months_of(period: Period) -> list[str]:
+    """The months any day of the period falls in."""
+    return list(dict.fromkeys(layout.month_key(day) for day in period.each_day()))
+
+
+@dataclass(frozen=True)
+class Point:
+    """One step of the series: a local day, or an hour (0-23) of the single day shown."""
+
+    day: date
+    hour: int | None
+    visitors: int
+    visits: int
+    views: int
+
+
+def day_series(period: Period, months: Mapping[str, Mapping[str, Any]]) -> list[Point]:
+    """Daily figures of the period, from its month documents' per-day figures."""
+    points: list[Point] = []
+    for day in period.each_day():
+        per_day = months.get(layout.month_key(day), {}).get(layout.MONTH_DAYS, {})
+        values = per_day.get(f"{day.day:02d}", {})
+        points.append(Point(day, None, *(int(values.get(f, 0)) for f in layout.SERIES_FIGURES)))
+    return points
+
+
+def hour_series(day: date, document: Mapping[str, Any] | None) -> list[Point]:
+    hours = (document or {}).get(layout.HOURS, {})
+    return [
+        Point(
+            day, hour, *(int(hours.get(f"{hour:02d}", {}).get(f, 0)) for f in layout.SERIES_FIGURES)
+        )
+        for hour in range(24)
+    ]
+
+
+@dataclass(frozen=True)
+class Sums:
+    visitors: int = 0
+    visits: int = 0
+    views: int = 0
+
+
+def sums(points: Iterable[Point]) -> Sums:
+    listed = list(points)
+    return Sums(
+        sum(p.visitors for p in listed), sum(p.visits for p in listed), sum(p.views for p in listed)
+    )
+
+
+def change_percent(now: int, before: int) -> float | None:
+    """The change against the previous period, in %; None when there was nothing before."""
+    return None if before == 0 else round((now - before) * 100 / before, 1)
+
+
+@dataclass
+class Tables:
+    """Views by name in each table, summed over documents."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: {t: Counter() for t in TABLES})
+
+    def add(self, document: Mapping[str, Any]) -> None:
+        for table, name in TABLE_FIELDS.items():
+            stored = document.get(name)
+            if stored:
+                self.counts[table].update(layout.decoded_counts(stored))
+
+    def rows(self, table: str, limit: int | None = None) -> list[tuple[str, int]]:
+        """Most viewed first; equal counts by name, so the order is stable."""
+        rows = sorted(self.counts[table].items(), key=lambda row: (-row[1], row[0]))
+        return rows if limit is None else rows[:limit]
