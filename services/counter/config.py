@@ -25,7 +25,9 @@ class CounterSettings(ServiceSettings):
     # trips whatever its size, so fewer, larger folds cost less per view. A fold after a
     # quiet moment starts at once.
     fold_interval_seconds: float = Field(default=0.25, ge=0, le=5)
-    fold_max_views: int = Field(default=20_000, ge=100, le=100_000)
+    # A fold reads its views in one reply: 50,000 views of at most ~600 bytes stay under the
+    # 48 MB a reply may be.
+    fold_max_views: int = Field(default=20_000, ge=100, le=50_000)
     # One replica folds at a time, holding a lease of this many seconds, renewed ahead.
     lease_seconds: float = Field(default=2.0, ge=0.5, le=60)
     admin_token: Secret | None = Field(default=None, min_length=16)

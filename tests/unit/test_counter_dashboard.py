@@ -18,7 +18,7 @@ from services.counter.domain.breakdowns import (
 )
 from services.counter.domain.dashboard import Period, Point, cover, period_of
 from services.counter.domain.visits import Sessions, View
-from services.counter.entrypoints.chart import line_chart, nice_top
+from services.counter.entrypoints.chart import line_chart, nice_top, y_steps
 from services.counter.fold.tally import fold_views
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -121,6 +121,7 @@ def test_device_classes() -> None:
 
 def test_the_chart_draws_each_line_and_escapes_its_labels() -> None:
     assert [nice_top(n) for n in (0, 1, 3, 7, 11, 1_628_979)] == [1, 1, 5, 10, 20, 2_000_000]
+    assert [y_steps(top) for top in (1, 2, 5, 10, 20, 50, 100)] == [1, 2, 5, 5, 4, 5, 4]
     period = Period(TODAY - timedelta(days=2), TODAY)
     points = [Point(d, None, n, n * 2, n * 3) for n, d in enumerate(period.each_day())]
     svg = line_chart(points, ["<a>", "b", "c"], 'Khách "x" & y')

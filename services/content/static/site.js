@@ -37,7 +37,9 @@
     article_id: doc.body.getAttribute("data-article-id") || null,
     referrer: doc.referrer || null
   });
-  if (navigator.sendBeacon) {
+  if (doc.body.hasAttribute("data-not-counted")) {
+    // a staff page (the statistics themselves): looking at the figures does not move them
+  } else if (navigator.sendBeacon) {
     navigator.sendBeacon("/api/views", view);
   } else {
     fetch("/api/views", { method: "POST", body: view, keepalive: true }).catch(function () {});

@@ -14,9 +14,10 @@ from shared.contracts.events import PageView
 from shared.platform.db import Document
 
 UTC_ZONE = ZoneInfo("UTC")
-# 20,000 views of at most ~600 bytes (a 160-character page key, a 253-character referrer
-# host): under MongoDB's 16 MB document limit.
-MAX_DOCUMENT_VIEWS = 20_000
+# 5,000 views of at most ~600 bytes (a 160-character page key, a 253-character referrer
+# host): 3 MB at most, and small enough that a fold cut down after it outlasted its lease
+# (fold/loop.py) can be small too.
+MAX_DOCUMENT_VIEWS = 5_000
 
 
 def pack_views(views: list[PageView]) -> list[list[Any]]:

@@ -12,14 +12,13 @@ from services.counter.domain.dashboard import Point
 from shared.presentation.vietnamese import group_digits
 
 WIDTH, HEIGHT = 960, 320
-LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 72, 44, 16, 48  # room for the labels at either end
 LINES = (  # figure, label, colour (contrast ≥ 3:1 on white)
     ("views", "Lượt xem", "#1d4ed8"),
     ("visits", "Lượt truy cập", "#b45309"),
     ("visitors", "Khách", "#047857"),
 )
 X_LABELS = 8
-Y_STEPS = 4
 
 
 def nice_top(value: int) -> int:
@@ -30,6 +29,11 @@ def nice_top(value: int) -> int:
             if top * factor >= value:
                 return top * factor
         top *= 10
+
+
+def y_steps(top: int) -> int:
+    """How many grid lines divide the axis into whole, round numbers (20: 5, 10, 15, 20)."""
+    return next(steps for steps in (4, 5, 2, 1) if top % steps == 0)
 
 
 def line_chart(points: Sequence[Point], labels: Sequence[str], title: str) -> str:
@@ -50,8 +54,9 @@ def line_chart(points: Sequence[Point], labels: Sequence[str], title: str) -> st
         f"<title>{escape(title)}</title>",
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
     ]
-    for n in range(Y_STEPS + 1):
-        value = top * n // Y_STEPS
+    steps = y_steps(top)
+    for n in range(steps + 1):
+        value = top * n // steps
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="#e5e7eb"/><text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end" '

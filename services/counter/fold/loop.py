@@ -65,6 +65,7 @@ class Folder:
         self._zone = zone
         self._visit_timeout = visit_timeout
         self._max_views = max_views
+        self._views_now = max_views  # halved after a fold lost the lease, then grown back
         self._idle = idle_seconds
         self._interval = interval_seconds
         self._sessions = Sessions(visit_timeout)
@@ -93,14 +94,18 @@ class Folder:
             except asyncio.CancelledError:
                 raise
             except LeaseLost as error:
-                # Another replica folds now, and finishes what this one committed.
-                log.info("fold.lease_lost", reason=str(error))
+                # Another replica folds now, and finishes what this one committed. A fold
+                # that outlasted the lease is tried smaller next, or it never would end.
+                log.info("fold.lease_lost", reason=str(error), max_views=self._views_now)
+                self._views_now = max(self._views_now // 2, 1)
                 self._next_seq = None
             except Exception as error:
                 log.warning("fold.failed", error=repr(error)[:500])
                 self._next_seq = None
                 if not is_outage(error):
                     self._suspects.failed(self._taken, error)
+            if folded:  # back to full size, step by step
+                self._views_now = min(self._views_now * 2, self._max_views)
             pause = self._interval - (time.monotonic() - started) if folded else self._idle
             if pause > 0:
                 with contextlib.suppress(TimeoutError):
@@ -157,6 +162,7 @@ class Folder:
         await self._set_aside_unreadable(batch)
         fresh = await self._claims.claim(batch.event_ids, self._next_seq)
         await load_names(self.c, self._names, batch.scopes(self._zone))
+        await self._lease.check()  # no write renewed it while the documents were read
         phases = {"claim": time.perf_counter()}
         plan = plan_fold(
             self._next_seq, batch, fresh, self._recent_ids, self._sessions, self._zone, self._names
@@ -171,16 +177,22 @@ class Folder:
         return len(documents)
 
     async def _take(self) -> list[Document]:
-        """The inbox documents of the next fold (only the first while one is suspected)."""
-        documents: list[Document] = []
+        """The inbox documents of the next fold (only the first while one is suspected).
+
+        Their sizes first, then the chosen ones: a backlog of large documents read in one
+        go would make a reply larger than the driver takes (FerretDB does not cut a batch
+        at 16 MB as MongoDB does), and the fold would fail on it again and again."""
+        chosen: list[str] = []
         taken_views = 0
         limit = 1 if self._suspects.narrowed else INBOX_READ
-        async with self.c.inbox.find({}).limit(limit) as cursor:
-            async for document in cursor:
-                if documents and taken_views + int(document["n"]) > self._max_views:
+        async with self.c.inbox.find({}, {"n": 1}).limit(limit) as cursor:
+            async for sized in cursor:
+                if chosen and taken_views + int(sized["n"]) > self._views_now:
                     break
-                documents.append(document)
-                taken_views += int(document["n"])
+                chosen.append(sized["_id"])
+                taken_views += int(sized["n"])
+        found = {doc["_id"]: doc async for doc in self.c.inbox.find({"_id": {"$in": chosen}})}
+        documents = [found[key] for key in chosen if key in found]
         self._taken = [str(document["_id"]) for document in documents]
         return documents
 
