@@ -11,6 +11,7 @@ from services.counter.domain.dashboard import (
     Sums,
     Tables,
     change_percent,
+    day_series,
     period_of,
     sums,
 )
@@ -44,10 +45,11 @@ async def dashboard(
     store: DashboardStore, preset: Preset, period: Period, today: date, online: int
 ) -> Dashboard:
     previous = period.previous()
-    series = await store.series(period)
-    before = sums(await store.series(previous))
+    months = await store.months([previous, period])
+    series = await store.series(period, months)
+    before = sums(day_series(previous, months))
     now = sums(series)
-    tables = await store.tables(period, today)
+    tables = await store.tables(period, today, months)
     return Dashboard(
         range=preset,
         start=period.first,

@@ -10,9 +10,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from services.counter.domain import layout
 from services.counter.domain.breakdowns import BROWSERS, OTHER
 from shared.contracts.events import PageView, PageViewed, new_envelope
 from shared.platform.bus import Bus
+from shared.platform.db import make_client
 from tests.counter_support import (
     ADMIN,
     ZONE,
@@ -21,7 +23,7 @@ from tests.counter_support import (
     get_json,
     running_counter,
 )
-from tests.support import eventually
+from tests.support import MONGO_URL, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -200,3 +202,32 @@ async def test_past_the_cap_a_browser_counts_as_other_and_every_table_reconciles
         series = list(csv.reader(io.StringIO((await answer.read()).decode("utf-8-sig"))))
     assert series[0] == ["thời điểm", "khách", "lượt truy cập", "lượt xem"]
     assert sum(int(row[3]) for row in series[1:]) == len(sent) and len(series) == 25
+
+
+async def test_a_past_month_is_rolled_up_once_and_again_after_a_late_view(
+    counter: CounterProcess, bus: Bus, http: aiohttp.ClientSession, db_name: str
+) -> None:
+    today = datetime.now(ZONE).date()
+    first = (today.replace(day=1) - timedelta(days=40)).replace(day=1)  # a past month
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    sent = [view(f"m{n}", local(first + timedelta(days=n), 9), referrer_host="zalo.me")
+            for n in range(3)]  # fmt: skip
+    await send(bus, sent)
+    period = {"range": "custom", "from": str(first), "to": str(last)}
+
+    async def sources() -> dict[str, int]:
+        found = await board(http, counter.url, **period)
+        return {row["name"]: row["views"]["value"] for row in found["tables"]["sources"]}  # type: ignore[index]
+
+    async def zalo(wanted: int) -> bool:
+        return (await sources()).get("Zalo") == wanted
+
+    await eventually(lambda: zalo(3), what="the month's three views")
+    mongo = make_client(MONGO_URL)
+    stored = await mongo[db_name][layout.ROLLUPS].find_one({"_id": layout.month_key(first)})
+    assert stored is not None and stored["s"] == {"Zalo": 3}  # summed once, kept
+    await send(bus, [view("late", local(last, 23), referrer_host="zalo.me")])  # a late view
+    await eventually(lambda: zalo(4), what="the late view in the month's roll-up")
+    stored = await mongo[db_name][layout.ROLLUPS].find_one({"_id": layout.month_key(first)})
+    assert stored is not None and stored["s"] == {"Zalo": 4}
+    await mongo.close()

@@ -16,7 +16,7 @@ from services.counter.domain.breakdowns import (
     KnownNames,
     source_name,
 )
-from services.counter.domain.dashboard import Period, Point, cover, period_of
+from services.counter.domain.dashboard import Period, Point, Tables, cover, period_of
 from services.counter.domain.visits import Sessions, View
 from services.counter.entrypoints.chart import line_chart, nice_top, y_steps
 from services.counter.fold.tally import fold_views
@@ -36,18 +36,26 @@ def test_presets_on_a_day() -> None:
     )
 
 
-def test_whole_months_are_read_as_months_and_the_rest_as_days() -> None:
+def test_past_whole_months_are_read_as_months_and_the_rest_as_days() -> None:
     twelve = period_of("12m", TODAY, None, None)
     covered = cover(twelve, TODAY)
     assert covered.months == [f"{year}-{month:02d}" for year, month in
-                              [(2025, 12), *((2026, m) for m in range(1, 12))]]  # fmt: skip
-    assert covered.days == []  # this month so far is the whole of it that happened
-    mid = date(2026, 11, 15)  # 17 October to 15 November: this month so far, and 15 days
+                              [(2025, 12), *((2026, m) for m in range(1, 11))]]  # fmt: skip
+    assert covered.days == Period(date(2026, 11, 1), TODAY).each_day()  # this month: by day
+    mid = date(2026, 11, 15)  # 17 October to 15 November: no whole past month
     thirty = cover(period_of("30d", mid, None, None), mid)
-    assert thirty.months == ["2026-11"] and thirty.days[0] == date(2026, 10, 17)
-    assert len(thirty.days) == 15
+    assert thirty.months == [] and len(thirty.days) == 30
     edge = cover(Period(date(2026, 1, 20), date(2026, 3, 3)), TODAY)
     assert edge.months == ["2026-02"] and len(edge.days) == 12 + 3
+
+
+def test_a_roll_up_keeps_the_top_names_and_the_rest_as_other() -> None:
+    tables = Tables()
+    tables.counts["sources"].update({f"s{n:04d}": 1 + n % 3 for n in range(1500)})
+    rolled = tables.rolled_up()
+    assert len(rolled.counts["sources"]) == 1001
+    assert sum(rolled.counts["sources"].values()) == sum(tables.counts["sources"].values())
+    assert Tables.of(rolled.document()).counts == rolled.counts
 
 
 @given(st.dates(date(2000, 1, 1), date(2100, 1, 1)), st.integers(0, 365))
@@ -103,9 +111,8 @@ def test_a_fold_writes_hours_breakdowns_and_the_month() -> None:
     assert day["s.Google"] == 1 and day["s.%28tr%E1%BB%B1c%20ti%E1%BA%BFp%29"] == 2
     assert day["d.tablet"] == 1 and day["d.phone"] == 2
     assert day["p.%2F"] == 2 and day["p.%2Ftin%2Fa1"] == 1 and day["a.a1"] == 1
-    month = deltas[(layout.MONTHS, "2026-11")]
-    assert (month["f.30.views"], month["f.30.visits"], month["f.30.visitors"]) == (3, 2, 2)
-    assert month["views"] == 3 and month["s.Google"] == 1 and month["a.a1"] == 1
+    month = deltas[(layout.MONTHS, "2026-11")]  # small: per-day figures and versions
+    assert month == {"f.30.views": 3, "f.30.visits": 2, "f.30.visitors": 2, "v.30": 1}
 
 
 def test_device_classes() -> None:

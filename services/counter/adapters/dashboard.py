@@ -1,49 +1,123 @@
-"""The dashboard's reads: a period's month and day documents, a few dozen at most."""
+"""The dashboard's reads, kept cheap on FerretDB, which decodes a whole document to read any
+of it (about 20 µs a field): a day's breakdowns are thousands of fields.
 
-from collections.abc import Mapping
+- Per-day figures and each day's version come from the small month documents: a year is
+  thirteen reads of ~150 fields.
+- A day's breakdowns are read once per version, and kept (`DAYS_KEPT` days).
+- A past month's breakdowns are its roll-up: summed once from its days, stored with the
+  day versions it was summed at (any replica reuses it while they hold), and kept.
+"""
+
+import contextlib
+from collections import OrderedDict
 from datetime import date
+from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from services.counter.adapters.store import Collections
 from services.counter.domain import layout
 from services.counter.domain.dashboard import (
+    TABLE_FIELDS,
     Period,
     Point,
     Tables,
     cover,
     day_series,
+    day_versions,
     hour_series,
     months_of,
 )
 from shared.platform.db import Document
-from shared.platform.storage.writes import upsert
+from shared.platform.storage.writes import upsert, write
 
 ACCESS = "dashboard"  # in totals: whether the dashboard is public
+DAYS_KEPT = 40  # a 30-day period, the one before it in part, and this month
+MONTHS_KEPT = 24
+DAY_FIELDS = {name: 1 for name in (*TABLE_FIELDS.values(), layout.HOURS)}
+
+
+class DayCopy:
+    """A day document's breakdowns and hours, as read at one version."""
+
+    def __init__(self, document: Document) -> None:
+        self.tables = Tables.of(document)
+        self.hours: dict[str, Any] = document.get(layout.HOURS, {})
 
 
 class DashboardStore:
     def __init__(self, collections: Collections) -> None:
         self.c = collections
+        self._days: OrderedDict[str, tuple[int, DayCopy]] = OrderedDict()
+        self._rollups: OrderedDict[str, tuple[dict[str, int], Tables]] = OrderedDict()
 
-    async def series(self, period: Period) -> list[Point]:
+    async def months(self, periods: list[Period]) -> dict[str, Document]:
+        """The month documents of these periods: per-day figures and versions."""
+        keys = list(dict.fromkeys(key for period in periods for key in months_of(period)))
+        return await _by_id(self.c.named(layout.MONTHS), keys)
+
+    async def series(self, period: Period, months: dict[str, Document]) -> list[Point]:
         """The period's figures by hour (a single day) or by day."""
         if period.by_hour:
-            document = await self.c.days.find_one({"_id": period.first.isoformat()})
-            return hour_series(period.first, document)
-        projection = {layout.MONTH_DAYS: 1}
-        months = await self._by_id(self.c.named(layout.MONTHS), months_of(period), projection)
+            copy = await self._day(period.first, months)
+            return hour_series(period.first, {layout.HOURS: copy.hours})
         return day_series(period, months)
 
-    async def tables(self, period: Period, today: date) -> Tables:
-        """Every table of the period, from its whole months and its other days."""
+    async def tables(self, period: Period, today: date, months: dict[str, Document]) -> Tables:
+        """Every table of the period: its past whole months' roll-ups, and its other days."""
         covered = cover(period, today)
         tables = Tables()
-        months = await self._by_id(self.c.named(layout.MONTHS), covered.months)
-        days = await self._by_id(self.c.days, [day.isoformat() for day in covered.days])
-        for document in [*months.values(), *days.values()]:
-            tables.add(document)
+        for month in covered.months:
+            tables.add(await self._rollup(month, months))
+        for day in covered.days:
+            tables.add((await self._day(day, months)).tables)
         return tables
+
+    async def _day(self, day: date, months: dict[str, Document]) -> DayCopy:
+        key = day.isoformat()
+        version = day_versions(months.get(layout.month_key(day), {})).get(f"{day.day:02d}", 0)
+        kept = self._days.get(key)
+        if kept is not None and kept[0] == version:
+            self._days.move_to_end(key)
+            return kept[1]
+        found = await self.c.days.find_one({"_id": key}, DAY_FIELDS) if version else None
+        copy = DayCopy(found or {})
+        self._days[key] = (version, copy)
+        if len(self._days) > DAYS_KEPT:
+            self._days.popitem(last=False)
+        return copy
+
+    async def _rollup(self, month: str, months: dict[str, Document]) -> Tables:
+        versions = day_versions(months.get(month, {}))
+        kept = self._rollups.get(month)
+        if kept is None or kept[0] != versions:
+            stored = await self.c.named(layout.ROLLUPS).find_one({"_id": month})
+            if stored is not None and stored.get("versions") == versions:
+                kept = (versions, Tables.of(stored))
+            else:
+                kept = (versions, await self._roll_up(month, versions, months))
+            self._rollups[month] = kept
+            if len(self._rollups) > MONTHS_KEPT:
+                self._rollups.popitem(last=False)
+        self._rollups.move_to_end(month)
+        return kept[1]
+
+    async def _roll_up(
+        self, month: str, versions: dict[str, int], months: dict[str, Document]
+    ) -> Tables:
+        """Sum a past month's days once; the stored roll-up serves every replica after."""
+        summed = Tables()
+        for day in sorted(versions):
+            copy = await self._day(date.fromisoformat(f"{month}-{day}"), months)
+            summed.add(copy.tables)
+        rolled = summed.rolled_up()
+        document = {"_id": month, "versions": versions, **rolled.document()}
+        collection = self.c.named(layout.ROLLUPS)
+        # Replicas may race to store it: theirs, summed from the same days, is as good.
+        with contextlib.suppress(DuplicateKeyError):
+            await write(lambda: collection.replace_one({"_id": month}, document, upsert=True))
+        return rolled
 
     async def is_public(self) -> bool:
         document = await self.c.totals.find_one({"_id": ACCESS})
@@ -52,13 +126,8 @@ class DashboardStore:
     async def set_public(self, public: bool) -> None:
         await upsert(self.c.totals, {"_id": ACCESS}, {"$set": {"public": public}})
 
-    @staticmethod
-    async def _by_id(
-        collection: AsyncCollection[Document],
-        keys: list[str],
-        projection: Mapping[str, int] | None = None,
-    ) -> dict[str, Document]:
-        if not keys:
-            return {}
-        found = collection.find({"_id": {"$in": keys}}, projection)
-        return {str(document["_id"]): document async for document in found}
+
+async def _by_id(collection: AsyncCollection[Document], keys: list[str]) -> dict[str, Document]:
+    if not keys:
+        return {}
+    return {str(doc["_id"]): doc async for doc in collection.find({"_id": {"$in": keys}})}

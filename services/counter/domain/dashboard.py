@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from services.counter.domain import layout
-from services.counter.domain.breakdowns import BROWSERS, DEVICES, PAGES, SOURCES
+from services.counter.domain.breakdowns import BROWSERS, DEVICES, OTHER, PAGES, SOURCES
 
 Preset = Literal["today", "yesterday", "7d", "30d", "12m", "custom"]
 MAX_DAYS = 366
@@ -91,18 +91,24 @@ class Cover:
 
 
 def cover(period: Period, today: date) -> Cover:
-    """A month is read whole when the period holds all of it that has happened by `today`."""
+    """Past months the period holds whole are read as months (their roll-ups); the rest,
+    this month included, as single days."""
     months: list[str] = []
     days: list[date] = []
     for day in period.each_day():
-        start, end = month_start(day), min(month_end(day), today)
-        if period.first <= start and period.last >= end and start <= today:
+        start, end = month_start(day), month_end(day)
+        if period.first <= start and end <= period.last and end < today:
             key = layout.month_key(day)
             if not months or months[-1] != key:
                 months.append(key)
         else:
             days.append(day)
     return Cover(months, days)
+
+
+def day_versions(month: Mapping[str, Any]) -> dict[str, int]:
+    """How many folds changed each day of a month document ("25": 7)."""
+    return {day: int(n) for day, n in month.get(layout.DAY_VERSIONS, {}).items()}
 
 
 def months_of(period: Period) -> list[str]:
@@ -160,17 +166,44 @@ def change_percent(now: int, before: int) -> float | None:
     return None if before == 0 else round((now - before) * 100 / before, 1)
 
 
+ROLLUP_ROWS = {"articles": 5000}  # names a month's roll-up keeps per table (else 1,000)
+
+
 @dataclass
 class Tables:
     """Views by name in each table, summed over documents."""
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: {t: Counter() for t in TABLES})
 
-    def add(self, document: Mapping[str, Any]) -> None:
+    @classmethod
+    def of(cls, document: Mapping[str, Any]) -> "Tables":
+        """The tables of a day document, or of a roll-up."""
+        tables = cls()
         for table, name in TABLE_FIELDS.items():
-            stored = document.get(name)
-            if stored:
-                self.counts[table].update(layout.decoded_counts(stored))
+            if stored := document.get(name):
+                tables.counts[table].update(layout.decoded_counts(stored))
+        return tables
+
+    def add(self, other: "Tables") -> None:
+        for table, counts in other.counts.items():
+            self.counts[table].update(counts)
+
+    def rolled_up(self) -> "Tables":
+        """The most viewed names of each table, the rest under OTHER: a month's roll-up."""
+        kept = Tables()
+        for table, counts in self.counts.items():
+            top = counts.most_common(ROLLUP_ROWS.get(table, 1000))
+            kept.counts[table].update(dict(top))
+            if rest := sum(counts.values()) - sum(n for _, n in top):
+                kept.counts[table][OTHER] += rest
+        return kept
+
+    def document(self) -> dict[str, dict[str, int]]:
+        """As stored in a roll-up: each table's names as document keys."""
+        return {
+            TABLE_FIELDS[table]: {layout.field_key(name): n for name, n in counts.items()}
+            for table, counts in self.counts.items()
+        }
 
     def rows(self, table: str, limit: int | None = None) -> list[tuple[str, int]]:
         """Most viewed first; equal counts by name, so the order is stable."""

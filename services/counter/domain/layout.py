@@ -12,8 +12,10 @@ Every hot read and write goes by `_id`:
   written whole after each fold, with the last fold applied), `baseline`;
 - days: the figures of one local day, its per-article views (under `a`), its breakdowns
   (breakdowns.py) and its figures per local hour (under `h`);
-- months: the same for one local month, and its figures per day (under `f`): a year of
-  the dashboard is twelve documents;
+- months: one local month's figures per day (under `f`) and a version of each of its days'
+  documents (under `v`: how many folds changed it), small enough to read a year of;
+- rollups: a past month's breakdowns, summed from its days by a reader and kept with the
+  day versions they were summed at;
 - articles: all-time views per article, in a few shard documents;
 - leases: who may fold now.
 """
@@ -31,6 +33,7 @@ DAYS = "days"
 ARTICLES = "articles"
 LEASES = "leases"
 MONTHS = "months"
+ROLLUPS = "rollups"
 
 TOTAL = "total"  # in totals: the all-time figures
 SUMMARY = "summary"  # in totals: what readers serve
@@ -40,6 +43,7 @@ FIGURES = ("views", "visits", "visitors", "bot_views", "other_views")
 SERIES_FIGURES = ("visitors", "visits", "views")  # per hour of a day, per day of a month
 HOURS = "h"  # in a day: {"07": {figure: n}}, local hours
 MONTH_DAYS = "f"  # in a month: {"25": {figure: n}}, its local days
+DAY_VERSIONS = "v"  # in a month: {"25": n}, folds that changed that day's document
 ARTICLE_VIEWS = "a"  # the field of per-article views, in a day or an article shard
 BOT_VIEWS = "bots"  # the field of bot views by agent family, in a total or a day
 
@@ -91,6 +95,10 @@ def hour_path(hour: int, figure: str) -> str:
 
 def month_day_path(day: date, figure: str) -> str:
     return f"{MONTH_DAYS}.{day.day:02d}.{figure}"
+
+
+def day_version_path(day: date) -> str:
+    return f"{DAY_VERSIONS}.{day.day:02d}"
 
 
 def month_key(day: date) -> str:

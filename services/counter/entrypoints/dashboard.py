@@ -39,7 +39,8 @@ async def get_chart(request: web.Request) -> web.Response:
     await require_access(request)
     query = await read_query(request, DashboardQuery)
     period = reporting.period_asked(query, local_today(request))
-    points = await request.app[DASHBOARD].series(period)
+    store = request.app[DASHBOARD]
+    points = await store.series(period, await store.months([period]))
     labels = [reporting.label(point) for point in points]
     days = reporting.day_label(period.first)
     if not period.by_hour:
@@ -59,14 +60,15 @@ async def get_csv(request: web.Request) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out)
     store = request.app[DASHBOARD]
+    months = await store.months([period])
     if query.table == "series":
         writer.writerow(["thời điểm", "khách", "lượt truy cập", "lượt xem"])
-        for point in await store.series(period):
+        for point in await store.series(period, months):
             hour = "" if point.hour is None else f"T{point.hour:02d}:00"
             writer.writerow([f"{point.day}{hour}", point.visitors, point.visits, point.views])
     else:
         writer.writerow(["tên", "lượt xem"])
-        for name, views in (await store.tables(period, today)).rows(query.table):
+        for name, views in (await store.tables(period, today, months)).rows(query.table):
             writer.writerow([formula_safe(name), views])
     filename = f"thong-ke-{query.table}-{period.first}-{period.last}.csv"
     return web.Response(

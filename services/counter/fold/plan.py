@@ -44,11 +44,9 @@ class Batch:
         return list(dict.fromkeys(event_id for event_id, _ in self.messages))
 
     def scopes(self, zone: ZoneInfo) -> set[Scope]:
-        """The day and month documents whose breakdowns these views may count into."""
+        """The day documents whose breakdowns these views may count into."""
         days = {view.at.astimezone(zone).date() for _, views in self.messages for view in views}
-        return {(layout.DAYS, day.isoformat()) for day in days} | {
-            (layout.MONTHS, layout.month_key(day)) for day in days
-        }
+        return {(layout.DAYS, day.isoformat()) for day in days}
 
 
 def read_batch(documents: list[Document], zone: ZoneInfo) -> Batch:

@@ -90,13 +90,13 @@ class FoldResult:
             )
             if figures:
                 result.append(Delta(layout.DAYS, day.isoformat(), figures))
-            month_key = layout.month_key(day)
-            month = months.setdefault(month_key, Counter())
-            month.update(tally.figures() | articles)
-            month.update(tally.breakdowns((layout.MONTHS, month_key), admitter))
+            # The month: its per-day figures, and a version of each day's document (how many
+            # folds changed it), by which readers know their copy of the day is current.
+            month = months.setdefault(layout.month_key(day), Counter())
             month.update(
                 {layout.month_day_path(day, name): n for name, n in tally.series().items() if n}
             )
+            month[layout.day_version_path(day)] += 1
             for article, n in tally.articles.items():
                 shards.setdefault(layout.article_shard(article), Counter())[
                     layout.article_path(article)
