@@ -97,6 +97,7 @@ status() {
 
   Portal (everything)   $PORTAL/
   editor page           $PORTAL/editor   (editor token in .local/secrets.env)
+  statistics dashboard  $PORTAL/thong-ke (admin token in .local/secrets.env)
   visitor stats         $PORTAL/api/stats
   API docs              $PORTAL/docs/content/  $PORTAL/docs/counter/  $PORTAL/docs/notifier/
   services directly     content :${PORT[content]}, counter :${PORT[counter]}, notifier :${PORT[notifier]}

@@ -58,7 +58,7 @@ def test_the_plan_counts_claimed_messages_once_and_resent_view_ids_not_at_all() 
     assert plan.events == ["e1", "e2", "e3"] and plan.view_ids == ["req-1"]
     deltas = {(name, key): incs for name, key, incs in plan.work.deltas}
     assert deltas[("totals", "total")] == {"views": 3, "visits": 2, "visitors": 2}
-    assert deltas[("days", "2026-04-25")]["a.a1"] == 3
+    assert deltas[("day_tables", "2026-04-25")]["a:a1"] == 3  # packed: the id as it is
     assert plan.work.seq == 7 and plan.work.taken == [document["_id"]]
     assert len(sessions) == 0  # the plan changes no state; applying the fold does
     day = date(2026, 4, 25)

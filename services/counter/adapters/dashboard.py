@@ -1,9 +1,10 @@
 """The dashboard's reads, kept cheap on FerretDB, which decodes a whole document to read any
-of it (about 20 µs a field): a day's breakdowns are thousands of fields.
+of it (about 10-20 µs a field): a day's articles alone may be thousands of fields.
 
 - Per-day figures and each day's version come from the small month documents: a year is
   thirteen reads of ~150 fields.
-- A day's breakdowns are read once per version, and kept (`DAYS_KEPT` days).
+- A day's tables (its article and bot fields, its packed breakdowns and hours) are read
+  once per version, and kept (`DAYS_KEPT` days).
 - A past month's breakdowns are its roll-up: summed once from its days, stored with the
   day versions it was summed at (any replica reuses it while they hold), and kept.
 """
@@ -11,7 +12,6 @@ of it (about 20 µs a field): a day's breakdowns are thousands of fields.
 import contextlib
 from collections import OrderedDict
 from datetime import date
-from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -30,20 +30,21 @@ from services.counter.domain.dashboard import (
     months_of,
 )
 from shared.platform.db import Document
+from shared.platform.storage.packed import PACKED, pack_counts, unpack_counts
 from shared.platform.storage.writes import upsert, write
 
 ACCESS = "dashboard"  # in totals: whether the dashboard is public
 DAYS_KEPT = 40  # a 30-day period, the one before it in part, and this month
 MONTHS_KEPT = 24
-DAY_FIELDS = {name: 1 for name in (*TABLE_FIELDS.values(), layout.HOURS)}
+DAY_FIELDS = {TABLE_FIELDS["articles"]: 1, TABLE_FIELDS["bots"]: 1}
 
 
 class DayCopy:
-    """A day document's breakdowns and hours, as read at one version."""
+    """A day's tables and hours, as read at one version."""
 
-    def __init__(self, document: Document) -> None:
-        self.tables = Tables.of(document)
-        self.hours: dict[str, Any] = document.get(layout.HOURS, {})
+    def __init__(self, day: Document, packed: dict[str, dict[str, int]]) -> None:
+        self.tables = Tables.of_day(day, packed)
+        self.hours = packed.get(layout.HOURS, {})
 
 
 class DashboardStore:
@@ -61,7 +62,7 @@ class DashboardStore:
         """The period's figures by hour (a single day) or by day."""
         if period.by_hour:
             copy = await self._day(period.first, months)
-            return hour_series(period.first, {layout.HOURS: copy.hours})
+            return hour_series(period.first, copy.hours)
         return day_series(period, months)
 
     async def tables(self, period: Period, today: date, months: dict[str, Document]) -> Tables:
@@ -81,8 +82,11 @@ class DashboardStore:
         if kept is not None and kept[0] == version:
             self._days.move_to_end(key)
             return kept[1]
-        found = await self.c.days.find_one({"_id": key}, DAY_FIELDS) if version else None
-        copy = DayCopy(found or {})
+        copy = DayCopy({}, {})
+        if version:  # a day nothing was counted on has no documents
+            day_document = await self.c.days.find_one({"_id": key}, DAY_FIELDS)
+            packed = await self.c.named(layout.DAY_TABLES).find_one({"_id": key})
+            copy = DayCopy(day_document or {}, unpack_counts(packed))
         self._days[key] = (version, copy)
         if len(self._days) > DAYS_KEPT:
             self._days.popitem(last=False)
@@ -94,7 +98,7 @@ class DashboardStore:
         if kept is None or kept[0] != versions:
             stored = await self.c.named(layout.ROLLUPS).find_one({"_id": month})
             if stored is not None and stored.get("versions") == versions:
-                kept = (versions, Tables.of(stored))
+                kept = (versions, Tables.of_packed(unpack_counts(stored)))
             else:
                 kept = (versions, await self._roll_up(month, versions, months))
             self._rollups[month] = kept
@@ -112,7 +116,7 @@ class DashboardStore:
             copy = await self._day(date.fromisoformat(f"{month}-{day}"), months)
             summed.add(copy.tables)
         rolled = summed.rolled_up()
-        document = {"_id": month, "versions": versions, **rolled.document()}
+        document = {"_id": month, "versions": versions, PACKED: pack_counts(rolled.packed())}
         collection = self.c.named(layout.ROLLUPS)
         # Replicas may race to store it: theirs, summed from the same days, is as good.
         with contextlib.suppress(DuplicateKeyError):

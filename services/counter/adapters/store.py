@@ -1,7 +1,6 @@
 """The counter's MongoDB collections, and the reads the API makes of them (layout: domain)."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -9,6 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.counter.domain import layout
 from services.counter.domain.stats import Figures, Snapshot
 from shared.platform.db import Document
+from shared.platform.storage.packed import unpack_counts
 from shared.platform.storage.writes import upsert
 
 
@@ -65,23 +65,38 @@ class StatsStore:
 
     async def article_views(self, article_id: str, today: date) -> tuple[int, int, int]:
         """(all time, today, yesterday) human views of one article."""
-        key = layout.field_key(article_id)
         shard = await self.c.articles.find_one({"_id": layout.article_shard(article_id)})
-        yesterday = today - timedelta(days=1)
-        per_day = [
-            await self.c.days.find_one({"_id": day.isoformat()}) for day in (today, yesterday)
-        ]
+        days = [await self.day_articles(day) for day in (today, today - timedelta(days=1))]
         return (
-            _count(shard, key),
-            _count(per_day[0], key),
-            _count(per_day[1], key),
+            article_counts(shard).get(article_id, 0),
+            days[0].get(article_id, 0),
+            days[1].get(article_id, 0),
         )
 
+    async def day_articles(self, day: date) -> dict[str, int]:
+        """A day's views by article: packed with its tables (and, from earlier versions, as
+        fields of the day's document)."""
+        key = day.isoformat()
+        tables = await self.c.named(layout.DAY_TABLES).find_one({"_id": key})
+        earlier = await self.c.days.find_one({"_id": key}, {layout.ARTICLE_VIEWS: 1})
+        return _added(article_counts(tables), article_counts(earlier))
+
     async def top_articles(self, day: date, limit: int) -> list[tuple[str, int]]:
-        document = await self.c.days.find_one({"_id": day.isoformat()}) or {}
-        counts = list(layout.decoded_counts(document.get(layout.ARTICLE_VIEWS, {})).items())
+        counts = list((await self.day_articles(day)).items())
         counts.sort(key=lambda item: (-item[1], item[0]))
         return counts[:limit]
+
+
+def article_counts(document: Document | None) -> dict[str, int]:
+    """Views by article id in a day's tables or an article shard, packed or (as earlier
+    versions wrote them) as fields."""
+    counts = dict(unpack_counts(document).get(layout.ARTICLE_VIEWS, {}))
+    fields = (document or {}).get(layout.ARTICLE_VIEWS, {})
+    return _added(counts, layout.decoded_counts(fields)) if fields else counts
+
+
+def _added(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
+    return {key: first.get(key, 0) + second.get(key, 0) for key in first.keys() | second.keys()}
 
 
 def figures_of(document: Document | None) -> Figures:
@@ -92,7 +107,3 @@ def figures_of(document: Document | None) -> Figures:
         **{name: int(document.get(name, 0)) for name in layout.FIGURES},
         bots=layout.decoded_counts(document.get(layout.BOT_VIEWS, {})),
     )
-
-
-def _count(document: dict[str, Any] | None, key: str) -> int:
-    return int((document or {}).get(layout.ARTICLE_VIEWS, {}).get(key, 0))

@@ -137,12 +137,10 @@ def day_series(period: Period, months: Mapping[str, Mapping[str, Any]]) -> list[
     return points
 
 
-def hour_series(day: date, document: Mapping[str, Any] | None) -> list[Point]:
-    hours = (document or {}).get(layout.HOURS, {})
+def hour_series(day: date, hours: Mapping[str, int]) -> list[Point]:
+    """A day's figures by local hour, from its packed tables ({"07:views": n})."""
     return [
-        Point(
-            day, hour, *(int(hours.get(f"{hour:02d}", {}).get(f, 0)) for f in layout.SERIES_FIGURES)
-        )
+        Point(day, hour, *(int(hours.get(f"{hour:02d}:{f}", 0)) for f in layout.SERIES_FIGURES))
         for hour in range(24)
     ]
 
@@ -176,12 +174,22 @@ class Tables:
     counts: dict[str, Counter[str]] = field(default_factory=lambda: {t: Counter() for t in TABLES})
 
     @classmethod
-    def of(cls, document: Mapping[str, Any]) -> "Tables":
-        """The tables of a day document, or of a roll-up."""
+    def of_day(cls, day: Mapping[str, Any], packed: Mapping[str, Mapping[str, int]]) -> "Tables":
+        """A day's tables: bots from its document (and articles, as earlier versions kept
+        them there), the rest from its packed tables (names as they are, in one field)."""
         tables = cls()
-        for table, name in TABLE_FIELDS.items():
-            if stored := document.get(name):
-                tables.counts[table].update(layout.decoded_counts(stored))
+        for table in ("articles", "bots"):
+            tables.counts[table].update(layout.decoded_counts(day.get(TABLE_FIELDS[table], {})))
+        for table in ("articles", "pages", "sources", "browsers", "devices"):
+            tables.counts[table].update(packed.get(TABLE_FIELDS[table], {}))
+        return tables
+
+    @classmethod
+    def of_packed(cls, packed: Mapping[str, Mapping[str, int]]) -> "Tables":
+        """A roll-up's tables, packed by table name."""
+        tables = cls()
+        for table in TABLES:
+            tables.counts[table].update(packed.get(table, {}))
         return tables
 
     def add(self, other: "Tables") -> None:
@@ -198,12 +206,9 @@ class Tables:
                 kept.counts[table][OTHER] += rest
         return kept
 
-    def document(self) -> dict[str, dict[str, int]]:
-        """As stored in a roll-up: each table's names as document keys."""
-        return {
-            TABLE_FIELDS[table]: {layout.field_key(name): n for name, n in counts.items()}
-            for table, counts in self.counts.items()
-        }
+    def packed(self) -> dict[str, dict[str, int]]:
+        """By table name, as a roll-up packs them."""
+        return {table: dict(counts) for table, counts in self.counts.items()}
 
     def rows(self, table: str, limit: int | None = None) -> list[tuple[str, int]]:
         """Most viewed first; equal counts by name, so the order is stable."""

@@ -10,13 +10,17 @@ Every hot read and write goes by `_id`:
 - visitors_YYYYMMDD: each visitor's visits per fold and local day, to restore the sessions;
 - totals: `total` (all-time figures), `summary` (what readers serve: the widget's figures,
   written whole after each fold, with the last fold applied), `baseline`;
-- days: the figures of one local day, its per-article views (under `a`), its breakdowns
-  (breakdowns.py) and its figures per local hour (under `h`);
+- days: the figures of one local day (earlier versions also kept its per-article views
+  here, as fields under `a`: they are still read);
+- day_tables: a day's per-article views (`a`), breakdowns (breakdowns.py) and figures per
+  local hour (`h`), packed in one field (storage/packed.py): thousands of names cost
+  FerretDB a few milliseconds so, and hundreds as fields;
 - months: one local month's figures per day (under `f`) and a version of each of its days'
   documents (under `v`: how many folds changed it), small enough to read a year of;
 - rollups: a past month's breakdowns, summed from its days by a reader and kept with the
   day versions they were summed at;
-- articles: all-time views per article, in a few shard documents;
+- articles: all-time views per article, in a few shard documents, packed (earlier
+  versions' fields under `a` are still read);
 - leases: who may fold now.
 """
 
@@ -34,6 +38,9 @@ ARTICLES = "articles"
 LEASES = "leases"
 MONTHS = "months"
 ROLLUPS = "rollups"
+DAY_TABLES = "day_tables"
+# Documents whose counts are packed in one field (storage/packed.py), not one field a name.
+PACKED_COLLECTIONS = frozenset({DAY_TABLES, ARTICLES})
 
 TOTAL = "total"  # in totals: the all-time figures
 SUMMARY = "summary"  # in totals: what readers serve
@@ -41,7 +48,7 @@ BASELINE = "baseline"  # in totals: the imported baseline
 
 FIGURES = ("views", "visits", "visitors", "bot_views", "other_views")
 SERIES_FIGURES = ("visitors", "visits", "views")  # per hour of a day, per day of a month
-HOURS = "h"  # in a day: {"07": {figure: n}}, local hours
+HOURS = "h"  # in a day's tables: {"07:views": n}, local hours
 MONTH_DAYS = "f"  # in a month: {"25": {figure: n}}, its local days
 DAY_VERSIONS = "v"  # in a month: {"25": n}, folds that changed that day's document
 ARTICLE_VIEWS = "a"  # the field of per-article views, in a day or an article shard
@@ -84,13 +91,22 @@ def bot_path(family: str) -> str:
     return f"{BOT_VIEWS}.{field_key(family)}"
 
 
-def breakdown_path(field: str, name: str) -> str:
-    """The field path of a name's views in a breakdown of a day or a month."""
-    return f"{field}.{field_key(name)}"
+def packed_key(group: str, name: str) -> str:
+    """A count's key in a packed delta: its group (a breakdown, the hours) and its name."""
+    return f"{group}:{name}"
 
 
-def hour_path(hour: int, figure: str) -> str:
-    return f"{HOURS}.{hour:02d}.{figure}"
+def grouped(increments: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """A packed delta's increments by group, as `add_packed` takes them."""
+    result: dict[str, dict[str, int]] = {}
+    for key, n in increments.items():
+        group, _, name = key.partition(":")
+        result.setdefault(group, {})[name] = n
+    return result
+
+
+def hour_key(hour: int, figure: str) -> str:
+    return packed_key(HOURS, f"{hour:02d}:{figure}")
 
 
 def month_day_path(day: date, figure: str) -> str:

@@ -19,6 +19,7 @@ from services.counter.fold.record import visitors_document
 from services.counter.fold.summary import Summary
 from services.counter.fold.tally import Delta
 from shared.platform.quarantine import Quarantine
+from shared.platform.storage.packed import add_packed
 from shared.platform.storage.writes import Fence, insert_or_ignore, write
 
 Phases = dict[str, float]  # when each step of a fold ended (perf_counter), for its log line
@@ -65,6 +66,10 @@ class Applier:
         applied: list[Delta] = []
         for delta in deltas:
             collection = self.c.named(delta.collection)
+            if delta.collection in layout.PACKED_COLLECTIONS:
+                if await self._add_packed(seq, delta, guarded):
+                    applied.append(delta)
+                continue
             update: dict[str, Any] = {"$inc": delta.increments, "$set": {"seq": seq}}
             # Only a document that does not have this fold yet: a write retried after it
             # took effect (SQLite busy at commit), or a fold a new holder finishes (guarded),
@@ -88,6 +93,19 @@ class Applier:
                 continue
             applied.append(delta)
         return applied
+
+    async def _add_packed(self, seq: int, delta: Delta, guarded: bool) -> bool:
+        """A packed document's counts (breakdowns.py): read, added to, written back once.
+        Whether this fold's counts are in it now because of this fold's run."""
+        collection = self.c.named(delta.collection)
+        increments = layout.grouped(delta.increments)
+        try:
+            added = await add_packed(collection, delta.key, seq, increments, self._fence)
+        except Exception as error:
+            if is_outage(error) or not await self._poison_delta(seq, delta, error):
+                raise
+            return False  # set aside
+        return added or not guarded  # not guarded: an earlier try of this run took effect
 
     async def _poison_delta(self, seq: int, delta: Delta, error: Exception) -> bool:
         """Count a failure of one delta; once it failed `ATTEMPTS` times, quarantine it."""

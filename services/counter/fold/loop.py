@@ -41,7 +41,9 @@ from shared.platform.storage.writes import insert_or_ignore, write
 
 log = structlog.get_logger(__name__)
 
-INBOX_READ = 500
+# Inbox documents a fold looks at: under load one holds a flush (~20 ms of views), and
+# FerretDB reads each one whole even for its size, so a backlog must not be read at once.
+INBOX_READ = 64
 RECORD_COLLECTIONS_KEPT = 3  # the last 2,000-3,000 folds: enough to settle any claim
 PRUNE_EVERY_SECONDS = 60.0
 

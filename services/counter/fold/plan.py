@@ -46,7 +46,7 @@ class Batch:
     def scopes(self, zone: ZoneInfo) -> set[Scope]:
         """The day documents whose breakdowns these views may count into."""
         days = {view.at.astimezone(zone).date() for _, views in self.messages for view in views}
-        return {(layout.DAYS, day.isoformat()) for day in days}
+        return {(layout.DAY_TABLES, day.isoformat()) for day in days}
 
 
 def read_batch(documents: list[Document], zone: ZoneInfo) -> Batch:

@@ -45,14 +45,15 @@ class Tally:
     def series(self) -> dict[str, int]:
         return {"views": self.views, "visits": self.visits, "visitors": self.visitors}
 
-    def breakdowns(self, scope: Scope, admitter: Admitter) -> dict[str, int]:
-        """Increments of the breakdowns of the document `scope`, names past a cap as OTHER."""
-        paths: Counter[str] = Counter()
+    def tables(self, scope: Scope, admitter: Admitter) -> dict[str, int]:
+        """The packed increments of a day's tables: its breakdowns (names past a cap as
+        OTHER) and its figures per hour."""
+        keys: Counter[str] = Counter()
         for breakdown in BREAKDOWNS:
             for name, n in sorted(self.names.get(breakdown, Counter()).items()):
-                kept = admitter.name(scope, breakdown, name)
-                paths[layout.breakdown_path(breakdown.field, kept)] += n
-        return dict(paths)
+                keys[layout.packed_key(breakdown.field, admitter.name(scope, breakdown, name))] += n
+        keys.update({layout.hour_key(hour, name): n for (hour, name), n in self.hours.items()})
+        return {key: n for key, n in keys.items() if n}
 
     def figures(self) -> dict[str, int]:
         fields = {
@@ -81,15 +82,15 @@ class FoldResult:
         shards: dict[str, Counter[str]] = {}
         months: dict[str, Counter[str]] = {}
         for day, tally in sorted(self.days.items()):
-            # A day's figures, per-article views and breakdowns in one document: one write.
-            articles = {layout.article_path(a): n for a, n in tally.articles.items()}
-            scope = (layout.DAYS, day.isoformat())
-            figures = tally.figures() | articles | tally.breakdowns(scope, admitter)
-            figures.update(
-                {layout.hour_path(h, name): n for (h, name), n in tally.hours.items() if n}
-            )
-            if figures:
+            # A day's figures as fields; its per-article views, breakdowns and hours packed
+            # in another document (thousands of names: see layout.py).
+            if figures := tally.figures():
                 result.append(Delta(layout.DAYS, day.isoformat(), figures))
+            tables = tally.tables((layout.DAY_TABLES, day.isoformat()), admitter)
+            tables.update({layout.packed_key(layout.ARTICLE_VIEWS, a): n
+                           for a, n in tally.articles.items()})  # fmt: skip
+            if tables:
+                result.append(Delta(layout.DAY_TABLES, day.isoformat(), tables))
             # The month: its per-day figures, and a version of each day's document (how many
             # folds changed it), by which readers know their copy of the day is current.
             month = months.setdefault(layout.month_key(day), Counter())
@@ -99,7 +100,7 @@ class FoldResult:
             month[layout.day_version_path(day)] += 1
             for article, n in tally.articles.items():
                 shards.setdefault(layout.article_shard(article), Counter())[
-                    layout.article_path(article)
+                    layout.packed_key(layout.ARTICLE_VIEWS, article)
                 ] += n
         for key, increments in sorted(months.items()):
             if kept := {path: n for path, n in increments.items() if n}:
