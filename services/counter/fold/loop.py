@@ -43,7 +43,7 @@ log = structlog.get_logger(__name__)
 
 # Inbox documents a fold looks at: under load one holds a flush (~20 ms of views), and
 # FerretDB reads each one whole even for its size, so a backlog must not be read at once.
-INBOX_READ = 64
+INBOX_READ = 32
 RECORD_COLLECTIONS_KEPT = 3  # the last 2,000-3,000 folds: enough to settle any claim
 PRUNE_EVERY_SECONDS = 60.0
 
@@ -193,8 +193,9 @@ class Folder:
                     break
                 chosen.append(sized["_id"])
                 taken_views += int(sized["n"])
-        found = {doc["_id"]: doc async for doc in self.c.inbox.find({"_id": {"$in": chosen}})}
-        documents = [found[key] for key in chosen if key in found]
+        # One by one: FerretDB finds a single `_id` by its index, but scans for `$in`.
+        found = [await self.c.inbox.find_one({"_id": key}) for key in chosen]
+        documents = [document for document in found if document is not None]
         self._taken = [str(document["_id"]) for document in documents]
         return documents
 
