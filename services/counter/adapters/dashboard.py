@@ -12,6 +12,7 @@ of it (about 10-20 µs a field): a day's articles alone may be thousands of fiel
 import contextlib
 from collections import OrderedDict
 from datetime import date
+from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -36,6 +37,7 @@ from shared.platform.storage.writes import upsert, write
 ACCESS = "dashboard"  # in totals: whether the dashboard is public
 DAYS_KEPT = 40  # a 30-day period, the one before it in part, and this month
 MONTHS_KEPT = 24
+SUMS_KEPT = 8
 DAY_FIELDS = {TABLE_FIELDS["articles"]: 1, TABLE_FIELDS["bots"]: 1}
 
 
@@ -52,6 +54,8 @@ class DashboardStore:
         self.c = collections
         self._days: OrderedDict[str, tuple[int, DayCopy]] = OrderedDict()
         self._rollups: OrderedDict[str, tuple[dict[str, int], Tables]] = OrderedDict()
+        # A period's summed tables, by the versions of every day in it (the presets' few).
+        self._sums: OrderedDict[tuple[Any, ...], Tables] = OrderedDict()
 
     async def months(self, periods: list[Period]) -> dict[str, Document]:
         """The month documents of these periods: per-day figures and versions."""
@@ -66,13 +70,26 @@ class DashboardStore:
         return day_series(period, months)
 
     async def tables(self, period: Period, today: date, months: dict[str, Document]) -> Tables:
-        """Every table of the period: its past whole months' roll-ups, and its other days."""
+        """Every table of the period: its past whole months' roll-ups, and its other days;
+        summed again only when one of their versions changed."""
         covered = cover(period, today)
+        versions = tuple(
+            (key, tuple(sorted(day_versions(months.get(key, {})).items())))
+            for key in months_of(period)
+        )
+        summed_key = (period, tuple(covered.months), versions)
+        kept = self._sums.get(summed_key)
+        if kept is not None:
+            self._sums.move_to_end(summed_key)
+            return kept
         tables = Tables()
         for month in covered.months:
             tables.add(await self._rollup(month, months))
         for day in covered.days:
             tables.add((await self._day(day, months)).tables)
+        self._sums[summed_key] = tables
+        if len(self._sums) > SUMS_KEPT:
+            self._sums.popitem(last=False)
         return tables
 
     async def _day(self, day: date, months: dict[str, Document]) -> DayCopy:
