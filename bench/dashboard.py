@@ -6,9 +6,12 @@ day has `BENCH_DASHBOARD_VIEWS` views (2,000 by default) from 1,000 sources, of 
 drawn from 10,000, on phones, tablets and desktops. Then, through the gateway, one client
 asks again and again for the 30-day and the 12-month dashboard.
 
-Prints p50 and p99 of each (goals: 30 days ≤ 100 ms, 12 months ≤ 300 ms), beside the same
-client's p99 for `GET /api/stats` (the widget's figures, served from memory) in the same
-run, and how long the year took to fold.
+Prints p50 and p99 of each (goals: 30 days ≤ 100 ms, 12 months ≤ 300 ms) over the requests
+after the first, and the first apart (it reads the days and sums the past months' roll-ups
+that no request read yet), beside the same client's p99 for `GET /api/stats` (the widget's
+figures, served from memory) in the same run, and how long the year took to fold. No view
+arrives while it measures: under live traffic today's version changes at every fold, and a
+request sums its days again (each read once per version).
 Run: flock /tmp/bench.lock .venv/bin/python bench/dashboard.py
 """
 
@@ -84,14 +87,15 @@ async def send_year(exchange: str) -> int:
 
 
 async def timed(http: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> list[float]:
+    """The first request (it reads what no request read yet), then `REQUESTS` more, sorted."""
     timings = []
-    for _ in range(REQUESTS):
+    for _ in range(REQUESTS + 1):
         started = time.perf_counter()
         async with http.get(url, headers=headers) as answer:
             await answer.read()
             assert answer.status == 200, answer.status
         timings.append((time.perf_counter() - started) * 1000)
-    return sorted(timings)
+    return [timings[0], *sorted(timings[1:])]
 
 
 def percentile(sorted_ms: list[float], share: float) -> float:
@@ -114,13 +118,15 @@ async def measure(stack: Stack) -> list[Result]:
         widget = await timed(http, stack.url("/api/stats"), {})
         thirty = await timed(http, stack.url("/api/stats/dashboard?range=30d"), admin)
         year = await timed(http, stack.url("/api/stats/dashboard?range=12m"), admin)
-    base = percentile(widget, 0.99)
-    note = f"p50 {{:.0f}} ms; {sent:,} views, {SOURCES} sources a day, folded in {folded_s:.0f} s"
+    base = percentile(widget[1:], 0.99)
+    note = (
+        "p50 {:.0f} ms; first request {:.0f} ms; " + f"{sent:,} views, folded in {folded_s:.0f} s"
+    )
     results = []
     for name, timings, goal in (("30 days", thirty, 100.0), ("12 months", year, 300.0)):
-        p99 = percentile(timings, 0.99)
-        result = limit_goal(f"dashboard API, {name}, p99", p99, "ms", goal,
-                            note.format(percentile(timings, 0.5)))  # fmt: skip
+        p99 = percentile(timings[1:], 0.99)
+        detail = note.format(percentile(timings[1:], 0.5), timings[0])
+        result = limit_goal(f"dashboard API, {name}, p99", p99, "ms", goal, detail)
         results.append(replace(result, baseline=base, baseline_name="GET /api/stats p99"))
     return results
 

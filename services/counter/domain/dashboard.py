@@ -172,6 +172,9 @@ class Tables:
     """Views by name in each table, summed over documents."""
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: {t: Counter() for t in TABLES})
+    _sorted: dict[str, list[tuple[str, int]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def of_day(cls, day: Mapping[str, Any], packed: Mapping[str, Mapping[str, int]]) -> "Tables":
@@ -193,6 +196,7 @@ class Tables:
         return tables
 
     def add(self, other: "Tables") -> None:
+        self._sorted.clear()
         for table, counts in other.counts.items():
             self.counts[table].update(counts)
 
@@ -211,6 +215,10 @@ class Tables:
         return {table: dict(counts) for table, counts in self.counts.items()}
 
     def rows(self, table: str, limit: int | None = None) -> list[tuple[str, int]]:
-        """Most viewed first; equal counts by name, so the order is stable."""
-        rows = sorted(self.counts[table].items(), key=lambda row: (-row[1], row[0]))
+        """Most viewed first; equal counts by name, so the order is stable. Sorted once:
+        summed tables are kept and asked again (adapters/dashboard.py)."""
+        if table not in self._sorted:
+            counts = self.counts[table].items()
+            self._sorted[table] = sorted(counts, key=lambda row: (-row[1], row[0]))
+        rows = self._sorted[table]
         return rows if limit is None else rows[:limit]
