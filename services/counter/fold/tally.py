@@ -79,34 +79,46 @@ class FoldResult:
         result: list[Delta] = []
         if figures := self.total.figures():
             result.append(Delta(layout.TOTALS, layout.TOTAL, figures))
-        shards: dict[str, Counter[str]] = {}
-        months: dict[str, Counter[str]] = {}
         for day, tally in sorted(self.days.items()):
-            # A day's figures as fields; its per-article views, breakdowns and hours packed
-            # in another document (thousands of names: see layout.py).
-            if figures := tally.figures():
-                result.append(Delta(layout.DAYS, day.isoformat(), figures))
-            tables = tally.tables((layout.DAY_TABLES, day.isoformat()), admitter)
-            tables.update({layout.packed_key(layout.ARTICLE_VIEWS, a): n
-                           for a, n in tally.articles.items()})  # fmt: skip
-            if tables:
-                result.append(Delta(layout.DAY_TABLES, day.isoformat(), tables))
-            # The month: its per-day figures, and a version of each day's document (how many
-            # folds changed it), by which readers know their copy of the day is current.
-            month = months.setdefault(layout.month_key(day), Counter())
-            month.update(
-                {layout.month_day_path(day, name): n for name, n in tally.series().items() if n}
-            )
-            month[layout.day_version_path(day)] += 1
-            for article, n in tally.articles.items():
-                shards.setdefault(layout.article_shard(article), Counter())[
-                    layout.packed_key(layout.ARTICLE_VIEWS, article)
-                ] += n
-        for key, increments in sorted(months.items()):
-            if kept := {path: n for path, n in increments.items() if n}:
-                result.append(Delta(layout.MONTHS, key, kept))
-        result.extend(Delta(layout.ARTICLES, key, dict(n)) for key, n in sorted(shards.items()))
+            result.extend(_day_deltas(day, tally, admitter))
+        result.extend(self._month_deltas())
+        result.extend(self._shard_deltas())
         return result
+
+    def _month_deltas(self) -> list[Delta]:
+        """Each month's per-day figures, and a version of each day (how many folds changed
+        it), by which readers know their copy of the day is current."""
+        months: dict[str, Counter[str]] = {}
+        for day, tally in self.days.items():
+            month = months.setdefault(layout.month_key(day), Counter())
+            month.update({layout.month_day_path(day, f): n for f, n in tally.series().items()})
+            month[layout.day_version_path(day)] += 1
+        kept = {key: {path: n for path, n in counts.items() if n} for key, counts in months.items()}
+        return [Delta(layout.MONTHS, key, n) for key, n in sorted(kept.items()) if n]
+
+    def _shard_deltas(self) -> list[Delta]:
+        """The articles' all-time views, in their few shard documents (packed)."""
+        shards: dict[str, Counter[str]] = {}
+        for tally in self.days.values():
+            for article, n in tally.articles.items():
+                key = layout.packed_key(layout.ARTICLE_VIEWS, article)
+                shards.setdefault(layout.article_shard(article), Counter())[key] += n
+        return [Delta(layout.ARTICLES, key, dict(n)) for key, n in sorted(shards.items())]
+
+
+def _day_deltas(day: date, tally: Tally, admitter: Admitter) -> list[Delta]:
+    """A day's figures as fields; its per-article views, breakdowns and hours packed in
+    another document (thousands of names: see layout.py)."""
+    result: list[Delta] = []
+    if figures := tally.figures():
+        result.append(Delta(layout.DAYS, day.isoformat(), figures))
+    tables = tally.tables((layout.DAY_TABLES, day.isoformat()), admitter)
+    tables.update(
+        {layout.packed_key(layout.ARTICLE_VIEWS, a): n for a, n in tally.articles.items()}
+    )
+    if tables:
+        result.append(Delta(layout.DAY_TABLES, day.isoformat(), tables))
+    return result
 
 
 def fold_views(views: Iterable[View], sessions: Sessions, zone: ZoneInfo) -> FoldResult:
