@@ -227,3 +227,18 @@ async def test_beacon_is_refused_with_503_when_no_queue_takes_it(client: Client)
     assert (await error_of(response))["code"] == "unavailable"
     response = await client.post("/api/views", data='{"path": "no-slash"}')
     assert response.status == 422
+
+
+async def test_article_summaries_name_live_articles_only(client: Client) -> None:
+    live = await act(client, (await create(client, "Tin có tên"))["id"], "publish")
+    draft = await create(client, "Bản nháp")
+    ids = f"{draft['id']},{live['id']},khong-co,{live['id']}"
+    response = await client.get(f"/api/article-summaries?ids={ids}")
+    assert response.status == 200
+    items = (await response.json())["items"]
+    assert [(item["id"], item["title"]) for item in items] == [(live["id"], "Tin có tên")]
+    too_many = ",".join(f"a{n}" for n in range(101))
+    for bad in (too_many, "", "a,,b", "a$ne", "a.b", "x" * 65):
+        answer = await client.get("/api/article-summaries", params={"ids": bad})
+        assert answer.status == 422, bad
+        assert "error" in await answer.json()
