@@ -26,7 +26,7 @@ test-deploy: ## docker-compose.yml (and the swarm stack) on Docker, with local s
 	@bash scripts/docker.sh up
 	.venv/bin/pytest -s tests/deploy
 
-bench: ## every benchmark on the `make up` configuration, one table (run it alone: ~15 min)
+bench: ## every benchmark on the `make up` configuration, one table (run it alone: ~20 min)
 	@bash scripts/bootstrap.sh
 	@bash scripts/infra.sh up
 	.venv/bin/python bench/run.py
