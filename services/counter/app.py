@@ -22,6 +22,7 @@ from services.counter.entrypoints.routes import add_routes
 from services.counter.entrypoints.streams import WidgetStreams
 from services.counter.entrypoints.views import widget_json
 from services.counter.fold import Folder
+from services.counter.reporting import keep_rollups
 from shared.platform.db import TRANSIENT_ERRORS, Document
 from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
 from shared.platform.lifecycle import connections
@@ -48,11 +49,13 @@ def create_app(settings: CounterSettings) -> web.Application:
             streams = WidgetStreams(reader, widget_json)
             app[STORE], app[READER], app[STREAMS] = store, reader, streams
             app[DASHBOARD] = DashboardStore(store.c)
+            rollups = keep_rollups(app[DASHBOARD], settings.zone, settings.dashboard_rollup_seconds)
             tasks = {
                 "ingest": asyncio.create_task(ingest.run(), name="ingest"),
                 "fold": asyncio.create_task(folder.run(), name="fold"),
                 "reader": asyncio.create_task(reader.run(), name="reader"),
                 "streams": asyncio.create_task(streams.run(), name="streams"),
+                "rollups": asyncio.create_task(rollups, name="rollups"),
             }
             checks["tasks"] = _tasks_alive(tasks)
             await subscribe(bus, ingest, settings.prefetch)
@@ -64,8 +67,8 @@ def create_app(settings: CounterSettings) -> web.Application:
                 await bus.close()
                 ingest.stop()
                 folder.stop()
-                tasks["reader"].cancel()
-                tasks["streams"].cancel()
+                for name in ("reader", "streams", "rollups"):
+                    tasks[name].cancel()
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
 
     async def end_streams(app: web.Application) -> None:

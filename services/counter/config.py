@@ -30,4 +30,6 @@ class CounterSettings(ServiceSettings):
     fold_max_views: int = Field(default=20_000, ge=100, le=50_000)
     # One replica folds at a time, holding a lease of this many seconds, renewed ahead.
     lease_seconds: float = Field(default=2.0, ge=0.5, le=60)
+    # How often a replica stores the past months' roll-ups the 12-month dashboard reads.
+    dashboard_rollup_seconds: float = Field(default=300.0, ge=0.5, le=86_400)
     admin_token: Secret | None = Field(default=None, min_length=16)

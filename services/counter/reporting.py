@@ -1,7 +1,12 @@
 """The dashboard's use case: a period's figures against the period before, its series and
 its tables, read from the stored documents and put in the shape the API serves."""
 
-from datetime import date
+import asyncio
+import random
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import structlog
 
 from services.counter.adapters.dashboard import DashboardStore
 from services.counter.domain.dashboard import (
@@ -25,6 +30,22 @@ from services.counter.schemas import (
     SeriesPoint,
     TableRow,
 )
+
+log = structlog.get_logger(__name__)
+
+
+async def keep_rollups(store: DashboardStore, zone: ZoneInfo, every_seconds: float) -> None:
+    """Every so often, sum the past months a 12-month dashboard reads, before anyone asks
+    (summing one from its days takes about a second). Replicas start at random moments
+    within the first period, so that they seldom sum the same month together."""
+    await asyncio.sleep(random.uniform(0, every_seconds))  # noqa: S311 (jitter)
+    while True:
+        try:
+            if summed := await store.roll_up_past_months(datetime.now(zone).date()):
+                log.info("dashboard.rolled_up", months=summed)
+        except Exception as error:  # the database is away: the next turn tries again
+            log.warning("dashboard.roll_up_failed", error=repr(error)[:300])
+        await asyncio.sleep(every_seconds)
 
 
 def period_asked(query: DashboardQuery, today: date) -> Period:

@@ -232,3 +232,21 @@ async def test_a_past_month_is_rolled_up_once_and_again_after_a_late_view(
     stored = await mongo[db_name][layout.ROLLUPS].find_one({"_id": layout.month_key(first)})
     assert unpack_counts(stored)["sources"] == {"Zalo": 4}
     await mongo.close()
+
+
+async def test_the_past_months_are_rolled_up_before_anyone_asks(
+    bus: Bus, exchange: str, db_name: str, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    env = counter_env(exchange, db_name, DASHBOARD_ROLLUP_SECONDS="1")
+    first = (datetime.now(ZONE).date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    async with running_counter(http, env, tmp_path / "c.log"):
+        await send(bus, [view("early", local(first, 8), referrer_host="zalo.me")])
+        mongo = make_client(MONGO_URL)
+        rollups = mongo[db_name][layout.ROLLUPS]
+
+        async def stored() -> bool:  # no dashboard request made it: the background did
+            rolled = await rollups.find_one({"_id": layout.month_key(first)})
+            return unpack_counts(rolled).get("sources") == {"Zalo": 1}
+
+        await eventually(stored, what="last month's roll-up")
+        await mongo.close()

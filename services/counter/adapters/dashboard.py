@@ -29,6 +29,7 @@ from services.counter.domain.dashboard import (
     day_versions,
     hour_series,
     months_of,
+    period_of,
 )
 from shared.platform.db import Document
 from shared.platform.storage.packed import PACKED, pack_counts, unpack_counts
@@ -139,6 +140,20 @@ class DashboardStore:
         with contextlib.suppress(DuplicateKeyError):
             await write(lambda: collection.replace_one({"_id": month}, document, upsert=True))
         return rolled
+
+    async def roll_up_past_months(self, today: date) -> int:
+        """Sum and store the missing or stale roll-ups of the 12-month dashboard's past
+        months, so that no reader waits for them; how many were summed."""
+        period = period_of("12m", today, None, None)
+        months = await self.months([period])
+        summed = 0
+        for month in cover(period, today).months:
+            versions = day_versions(months.get(month, {}))
+            stored = await self.c.named(layout.ROLLUPS).find_one({"_id": month}, {"versions": 1})
+            if stored is None or stored.get("versions") != versions:
+                await self._roll_up(month, versions, months)
+                summed += 1
+        return summed
 
     async def is_public(self) -> bool:
         document = await self.c.totals.find_one({"_id": ACCESS})
