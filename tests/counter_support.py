@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -17,7 +17,7 @@ from services.counter.domain.breakdowns import BROWSERS as BROWSERS_TABLE
 from services.counter.domain.breakdowns import DEVICES as DEVICES_TABLE
 from services.counter.domain.breakdowns import PAGES, SOURCES, names_of
 from services.counter.domain.visits import visit_starts
-from shared.contracts.events import Envelope, PageView, PageViewed, new_envelope
+from shared.contracts.events import Device, Envelope, PageView, PageViewed, new_envelope
 from tests.processes import ServiceProcess, answers_ok, free_port
 from tests.support import AMQP_URL, MONGO_URL, eventually
 
@@ -110,7 +110,7 @@ def make_batches(
 BOTS = ["Googlebot", "bingbot"]
 BROWSERS = ["Chrome", "Safari", "CocCoc", None]
 REFERRERS = [None, "www.google.com", "m.facebook.com", "zalo.me", "baomoi.com", "google.de"]
-DEVICES: list[Literal["phone", "tablet", "desktop"] | None] = ["phone", "tablet", "desktop", None]
+DEVICES: list[Device | None] = ["phone", "tablet", "desktop", None]
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,9 @@ class ArticleUnpublished(EventData):
     slug: str
 
 
+Device = Literal["phone", "tablet", "desktop"]
+
+
 class PageView(BaseModel):
     """One view of one page, with the visitor already reduced to a salted hash."""
 
@@ -87,7 +90,7 @@ class PageView(BaseModel):
     # it lets an operator see what the bot filter excluded.
     agent_family: str | None = Field(default=None, max_length=64, pattern=ONE_LINE)
     # The class of device the user agent names; absent from producers of before it existed.
-    device: Literal["phone", "tablet", "desktop"] | None = None
+    device: Device | None = None
     viewed_at: AwareDatetime
     # The gateway's id of the beacon's request: a beacon the gateway sends again (its first
     # replica reset the connection) has the same id, and consumers count it once.

@@ -9,9 +9,11 @@ a browser. Anything left is a bot only if it says so generically (bot, crawler, 
 
 import functools
 import re
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import crawleruseragents
+
+from shared.contracts.events import Device
 
 
 class Agent(NamedTuple):
@@ -101,7 +103,6 @@ def _listed_crawler(user_agent: str) -> Agent | None:
     return Agent(family or UNKNOWN_BOT.family, True)
 
 
-Device = Literal["phone", "tablet", "desktop"]
 _TABLET = re.compile(r"ipad|tablet|kindle|silk/|playbook|android(?!.*mobile)", re.IGNORECASE)
 _PHONE = re.compile(r"mobi|iphone|ipod|android|windows phone|blackberry", re.IGNORECASE)
 

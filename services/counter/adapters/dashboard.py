@@ -114,8 +114,7 @@ class DashboardStore:
         versions = day_versions(months.get(month, {}))
         kept = self._rollups.get(month)
         if kept is None or kept[0] != versions:
-            stored = await self.c.named(layout.ROLLUPS).find_one({"_id": month})
-            if stored is not None and stored.get("versions") == versions:
+            if (stored := await self._stored_rollup(month, versions)) is not None:
                 kept = (versions, Tables.of_packed(unpack_counts(stored)))
             else:
                 kept = (versions, await self._roll_up(month, versions, months))
@@ -149,11 +148,17 @@ class DashboardStore:
         summed = 0
         for month in cover(period, today).months:
             versions = day_versions(months.get(month, {}))
-            stored = await self.c.named(layout.ROLLUPS).find_one({"_id": month}, {"versions": 1})
-            if stored is None or stored.get("versions") != versions:
+            if await self._stored_rollup(month, versions, {"versions": 1}) is None:
                 await self._roll_up(month, versions, months)
                 summed += 1
         return summed
+
+    async def _stored_rollup(
+        self, month: str, versions: dict[str, int], fields: dict[str, int] | None = None
+    ) -> Document | None:
+        """The stored roll-up of `month`, if it was summed at these day versions."""
+        stored = await self.c.named(layout.ROLLUPS).find_one({"_id": month}, fields)
+        return stored if stored is not None and stored.get("versions") == versions else None
 
     async def is_public(self) -> bool:
         document = await self.c.totals.find_one({"_id": ACCESS})

@@ -1,9 +1,10 @@
 """The dashboard's breakdowns of human views: by page, source, browser and device.
 
-Each is kept per local day and per local month, in the day's and the month's document. A
-client chooses the page and the referrer, so a breakdown holds at most `cap` names per
-document: the first `cap` names seen keep their own count, later ones are counted under
-"khác" (other). Every breakdown of a document therefore adds up to its views.
+Each is kept per local day, packed in the day's tables document (layout.py); a past
+month's are summed from its days into a roll-up. A client chooses the page and the
+referrer, so a day's breakdown holds at most `cap` names: the first `cap` names seen keep
+their own count, later ones are counted under "khác" (other). Every breakdown of a day
+therefore adds up to its views.
 """
 
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ PAGE_KEY_LENGTH = 160  # a page is counted by the first 160 characters of its pa
 
 
 class Breakdown(NamedTuple):
-    field: str  # in a day or month document: {field: {encoded name: views}}
-    cap: int  # names per document; the rest are counted under OTHER
+    field: str  # its group in a day's packed tables: {field: {name: views}}
+    cap: int  # names per day; the rest are counted under OTHER
 
 
 PAGES = Breakdown("p", 1000)
@@ -75,7 +76,7 @@ def names_of(path: str | None, referrer_host: str | None, family: str | None, de
     }
 
 
-Scope = tuple[str, str]  # (collection, document id): a day's or a month's document
+Scope = tuple[str, str]  # (collection, document id): a day's tables
 
 
 @dataclass

@@ -81,11 +81,6 @@ def article_shard(article_id: str) -> str:
     return f"shard-{zlib.crc32(article_id.encode()) % ARTICLE_SHARDS:02d}"
 
 
-def article_path(article_id: str) -> str:
-    """The field path of an article's views in a day or an article shard."""
-    return f"{ARTICLE_VIEWS}.{field_key(article_id)}"
-
-
 def bot_path(family: str) -> str:
     """The field path of an agent family's views in a total or a day."""
     return f"{BOT_VIEWS}.{field_key(family)}"

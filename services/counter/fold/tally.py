@@ -29,7 +29,7 @@ class Tally:
     other_views: int = 0  # human views of pages that are not articles
     articles: Counter[str] = field(default_factory=Counter)
     bots: Counter[str] = field(default_factory=Counter)
-    # Human views by name in each breakdown, and figures by local hour (days only).
+    # A day's human views by name in each breakdown, and its figures by local hour.
     names: dict[Breakdown, Counter[str]] = field(default_factory=dict)
     hours: Counter[tuple[int, str]] = field(default_factory=Counter)
 
@@ -38,9 +38,15 @@ class Tally:
         self.visitors += first_of_day
         self.visits += visits
         self.other_views += not view.article_id
+
+    def count_tables(self, view: View, hour: int, first_of_day: bool, visits: int) -> None:
+        """A day's breakdowns and hours (the all-time tally keeps neither)."""
         names = names_of(view.path, view.referrer_host, view.agent_family, view.device)
         for breakdown, name in names.items():
             self.names.setdefault(breakdown, Counter())[name] += 1
+        self.hours[(hour, "views")] += 1
+        self.hours[(hour, "visitors")] += first_of_day
+        self.hours[(hour, "visits")] += visits  # a late view joining two visits: -1
 
     def series(self) -> dict[str, int]:
         return {"views": self.views, "visits": self.visits, "visitors": self.visitors}
@@ -140,10 +146,7 @@ def fold_views(views: Iterable[View], sessions: Sessions, zone: ZoneInfo) -> Fol
         seen[key], visits = add_view(previous, view.at_ms, sessions.timeout_ms)
         for scope in (total, tally):
             scope.count_human(view, previous is None, visits)
-        hour = view.at.astimezone(zone).hour
-        tally.hours[(hour, "views")] += 1
-        tally.hours[(hour, "visitors")] += int(previous is None)
-        tally.hours[(hour, "visits")] += visits  # a late view joining two visits: -1
+        tally.count_tables(view, view.at.astimezone(zone).hour, previous is None, visits)
         if view.article_id:
             tally.articles[view.article_id] += 1
     return FoldResult(total, days, seen)
