@@ -1,9 +1,15 @@
-"""Editors and what their role lets them do."""
+"""Staff and what their role lets them do.
+
+Roles go up in rank: a contributor writes drafts and submits them for review; an editor
+also reviews, edits, schedules, publishes and unpublishes; an administrator also manages
+people, tokens and settings. A role may do whatever a lower one may.
+"""
 
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["editor", "admin"]
+Role = Literal["contributor", "editor", "admin"]
+ROLES: tuple[Role, ...] = ("contributor", "editor", "admin")
 
 
 @dataclass(frozen=True)
@@ -12,4 +18,4 @@ class Editor:
     role: Role
 
     def may(self, role: Role) -> bool:
-        return self.role == "admin" or role == "editor"
+        return ROLES.index(self.role) >= ROLES.index(role)
