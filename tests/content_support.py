@@ -14,9 +14,11 @@ from services.content.adapters.store import ArticleStore
 from services.content.app import create_app
 from services.content.config import ContentSettings
 from shared.platform.db import Document
+from tests.staff_support import register_script_token
 from tests.support import AMQP_URL, MONGO_URL
 
-TOKEN = "integration-editor-token"
+TOKEN = "integration-editor-script-token"  # stored by `replica`, as `tokens create` would
+BOOTSTRAP = "integration-bootstrap-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SECTION = "tin-tuc-su-kien"
 
@@ -29,7 +31,7 @@ def settings_for(db_name: str, exchange: str, **overrides: Any) -> ContentSettin
         "mongo_url": MONGO_URL,
         "mongo_db": db_name,
         "exchange": exchange,
-        "editor_token": TOKEN,
+        "editor_token": BOOTSTRAP,
         "outbox_poll_seconds": 0.2,
         "schedule_poll_seconds": 0.2,
         "view_batch_window_ms": 1,
@@ -41,6 +43,7 @@ def settings_for(db_name: str, exchange: str, **overrides: Any) -> ContentSettin
 @asynccontextmanager
 async def replica(settings: ContentSettings) -> AsyncIterator[Client]:
     """One running content app (its own server, bus connection and background tasks)."""
+    await asyncio.to_thread(register_script_token, settings.mongo_db, TOKEN)
     async with TestClient(TestServer(create_app(settings))) as client:
         yield client
 

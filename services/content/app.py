@@ -2,6 +2,7 @@
 the outbox relay, the scheduler and the beacon path, and hands them to the entry points."""
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -15,15 +16,20 @@ from services.content.adapters.beacons import ViewBatcher
 from services.content.adapters.deliveries import Deliveries
 from services.content.adapters.editors import EditorTokens
 from services.content.adapters.outbox import OutboxRelay
+from services.content.adapters.passwords import Passwords
 from services.content.adapters.schedule import ScheduleBook
+from services.content.adapters.staff import StaffStore
 from services.content.adapters.store import ArticleStore
 from services.content.adapters.view_spool import ViewSpool
 from services.content.adapters.visitors import VisitorHasher
 from services.content.config import ContentSettings
+from services.content.domain.events import PRODUCER
 from services.content.entrypoints import consumers
+from services.content.entrypoints.auth import AUTH, Authenticator
 from services.content.entrypoints.beacon_limits import BeaconLimits
 from services.content.entrypoints.http_cache import ResponseCache
 from services.content.entrypoints.keys import (
+    ACCOUNTS,
     BATCHER,
     BEACON_LIMITS,
     BUS,
@@ -31,6 +37,7 @@ from services.content.entrypoints.keys import (
     READER,
     RELAY,
     RESPONSES,
+    REVISIONS,
     SCHEDULER,
     SECTIONS,
     SETTINGS,
@@ -43,14 +50,19 @@ from services.content.entrypoints.keys import (
 from services.content.entrypoints.old_addresses import add_old_address_route
 from services.content.entrypoints.pages import add_page_routes
 from services.content.entrypoints.routes import add_api_routes
+from services.content.usecases.accounts import Accounts
 from services.content.usecases.announced import Announced
 from services.content.usecases.editing import Workflow
 from services.content.usecases.reading import ArticleReader
+from services.content.usecases.revisions import RevisionHistory
 from services.content.usecases.scheduling import Scheduler
+from shared.contracts.errors import Unavailable
+from shared.contracts.events import new_envelope
 from shared.contracts.sections import STARTER, SectionsChanged
 from shared.contracts.site import SiteUpdated
+from shared.contracts.staff import StaffMailRequested
 from shared.platform.background import Supervisor
-from shared.platform.bus import Bus
+from shared.platform.bus import Bus, PublishFailed
 from shared.platform.db import TRANSIENT_ERRORS, Document
 from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
 from shared.platform.lifecycle import connections
@@ -89,6 +101,14 @@ def create_app(settings: ContentSettings) -> web.Application:
     add_page_routes(app)
     add_old_address_route(app)  # last: it takes every path the others did not
     return app
+
+
+async def publish_staff_mail(bus: Bus, mail: StaffMailRequested) -> None:
+    """Answered only once the broker has the mail's event: an accepted invitation is mailed."""
+    try:
+        await bus.publish(new_envelope(mail, PRODUCER))
+    except PublishFailed:
+        raise Unavailable("the email could not be queued now; try again in a moment") from None
 
 
 async def _build(
@@ -146,7 +166,19 @@ async def _build(
     app[RESPONSES] = ResponseCache(
         reader, settings.public_max_age, lambda: (site.revision, sections.revision)
     )
-    app[TOKENS] = EditorTokens(db, settings.editor_token.get_secret_value())
+    tokens = EditorTokens(db)
+    accounts = Accounts(
+        StaffStore(db),
+        Passwords(),
+        partial(publish_staff_mail, bus),
+        settings.public_base,
+        settings.editor_token.get_secret_value(),
+    )
+    app[TOKENS], app[ACCOUNTS] = tokens, accounts
+    app[AUTH] = Authenticator(
+        tokens, accounts, secure_cookies=settings.public_base.startswith("https:")
+    )
+    app[REVISIONS] = RevisionHistory(store, workflow)
     app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
     supervisor.start("outbox-relay", relay.run())
     supervisor.start("scheduler", scheduler.run())

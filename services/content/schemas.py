@@ -103,6 +103,7 @@ class EditorArticle(BaseModel):
     created_by: str
     updated_at: datetime
     updated_by: str
+    approved_by: str | None = None
     url: str
 
 
@@ -145,6 +146,7 @@ class TokenCreated(BaseModel):
     name: str
     role: Role
     token: str
+    ref: str = Field(default="", description="names the token for revoking it")
 
 
 class NoQuery(BaseModel):
@@ -253,6 +255,7 @@ def editor_article_of(article: Article, url: str, sections: SectionCatalogue) ->
             "created_by": article.created_by,
             "updated_at": article.updated_at,
             "updated_by": article.updated_by,
+            "approved_by": article.approved_by,
         }
     )
 

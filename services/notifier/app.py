@@ -39,6 +39,7 @@ from services.notifier.usecases.delivery import Deliverer
 from services.notifier.usecases.fanout import FanOut
 from services.notifier.usecases.migration import Migration
 from services.notifier.usecases.signups import Signups
+from services.notifier.usecases.staff_mail import StaffMail
 from services.notifier.usecases.subscriptions import Subscriptions
 from shared.contracts.sections import STARTER, SectionCatalogue
 from shared.contracts.site import SiteIdentity
@@ -72,7 +73,17 @@ async def _lifecycle(
         checks["smtp"] = sender.check
         await app[SITE].refresh()
         await app[SECTIONS].refresh()
-        await consume(bus, app[FANOUT], deliverer, app[SITE], app[SECTIONS], settings.prefetch)
+        site = app[SITE]
+        staff_mail = StaffMail(
+            db["staff_mail_sent"],
+            sender,
+            settings.mail_from,
+            app[COMPOSER].domain,
+            lambda: site.current,
+        )
+        await consume(
+            bus, app[FANOUT], deliverer, staff_mail, site, app[SECTIONS], settings.prefetch
+        )
         supervisor.start("site-identity", app[SITE].run())
         supervisor.start("sections", app[SECTIONS].run())
         # Sign-ups that no replica finished (one died after answering) are taken over.

@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, ViewportSize, async_playwright
 
 from gateway.render import write_local_config
-from tests.e2e.conftest import EDITOR_TOKEN, SERVICES, drop_system, start_system
+from tests.e2e.conftest import BOOTSTRAP_TOKEN, SERVICES, drop_system, start_system
 from tests.processes import ROOT, answers_ok, free_port, stop_all
 from tests.support import SMTP_HOST, SMTP_PORT, eventually
 
@@ -69,7 +69,7 @@ def portal_processes_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "TRUST_FORWARDED_FOR": "true",
         },
         "content": {
-            "EDITOR_TOKEN": EDITOR_TOKEN,
+            "EDITOR_TOKEN": BOOTSTRAP_TOKEN,
             "TRUSTED_PROXIES": '["127.0.0.1/32"]',
             "NOTIFIER_URL": f"http://127.0.0.1:{ports['notifier']}",
         },

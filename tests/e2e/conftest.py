@@ -15,9 +15,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared.platform.db import make_client
 from tests.integration.conftest import delete_topology
 from tests.processes import free_port, start_service, stop_all, wait_ready
+from tests.staff_support import register_script_token
 from tests.support import AMQP_URL, MONGO_URL, SMTP_HOST, SMTP_PORT
 
-EDITOR_TOKEN = "e2e-editor-token-0123456789"
+# EDITOR_TOKEN only makes the first administrator; the tests' API calls use a script token
+# stored for the content database as an operator's `tokens create` would store it.
+BOOTSTRAP_TOKEN = "e2e-bootstrap-token-0123456789"
+EDITOR_TOKEN = "e2e-editor-script-token-0123456789"
 ADMIN_TOKEN = "e2e-admin-token-0123456789"
 SERVICES = ("counter", "notifier", "content")
 
@@ -49,6 +53,8 @@ def start_system(
         "PATH": os.environ["PATH"],
         **(common or {}),
     }
+    if "content" in specific:
+        register_script_token(f"{prefix}_content_{run}", EDITOR_TOKEN)
     return [
         start_service(
             name,
@@ -84,7 +90,7 @@ def system_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Syste
             "ADMIN_TOKEN": ADMIN_TOKEN,
         },
         "content": {
-            "EDITOR_TOKEN": EDITOR_TOKEN,
+            "EDITOR_TOKEN": BOOTSTRAP_TOKEN,
             # The editor page's delivery counts are asked of the notifier with its token.
             "NOTIFIER_URL": urls["notifier"],
             "ADMIN_TOKEN": ADMIN_TOKEN,

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from shared.platform.db import make_client
-from tests.e2e.conftest import EDITOR_TOKEN, System, drop_system, start_system
+from tests.e2e.conftest import BOOTSTRAP_TOKEN, EDITOR_TOKEN, System, drop_system, start_system
 from tests.processes import free_port, stop_all, wait_ready
 from tests.support import MONGO_URL, SMTP_HOST, SMTP_PORT, Mailpit, eventually
 
@@ -62,7 +62,7 @@ def props_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System
             "SIGNUPS_PER_IP_PER_HOUR": "1000000",
         },
         "content": {
-            "EDITOR_TOKEN": EDITOR_TOKEN,
+            "EDITOR_TOKEN": BOOTSTRAP_TOKEN,
             "BEACON_BURST": "1000000",
             "BEACONS_PER_MINUTE": "1000000",
         },

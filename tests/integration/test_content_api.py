@@ -42,7 +42,7 @@ async def test_write_api_needs_a_token_and_the_right_role(client: Client) -> Non
     assert made.status == 201
     editor = {"Authorization": f"Bearer {(await made.json())['token']}"}
     me = await (await client.get("/api/editor/me", headers=editor)).json()
-    assert me == {"name": "Nguyễn Văn A", "role": "editor"}
+    assert me == {"name": "Nguyễn Văn A", "role": "editor", "email": None, "id": None}
     # An editor may write but not make tokens: 403, not 401.
     refused = await client.post("/api/editor/tokens", json={"name": "b"}, headers=editor)
     assert refused.status == 403
@@ -193,7 +193,7 @@ async def test_editor_views_preview_and_history(client: Client) -> None:
     await act(client, article["id"], "publish")
     history = await client.get(f"/api/editor/articles/{article['id']}/history", headers=AUTH)
     actions = [(e["revision"], e["action"], e["by"]) for e in (await history.json())["items"]]
-    assert actions == [(1, "create", "bootstrap-admin"), (2, "publish", "bootstrap-admin")]
+    assert actions == [(1, "create", "test script"), (2, "publish", "test script")]
 
 
 async def test_search_ignores_case_and_diacritics(client: Client) -> None:

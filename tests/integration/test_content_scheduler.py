@@ -125,8 +125,8 @@ async def test_an_article_edited_while_scheduled_still_goes_live(
         history = await client.get(f"/api/editor/articles/{article['id']}/history", headers=AUTH)
         actions = [(e["action"], e["by"]) for e in (await history.json())["items"]]
         assert actions[1:] == [
-            ("schedule", "bootstrap-admin"),
-            ("edit", "bootstrap-admin"),
+            ("schedule", "test script"),
+            ("edit", "test script"),
             ("publish", "scheduler"),
         ]
         assert [m["data"]["lead"] for m in await probe.drain()] == ["Bản sửa"]

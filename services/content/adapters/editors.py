@@ -1,28 +1,22 @@
-"""Editor bearer tokens with roles. Only a token's SHA-256 is stored (`editors._id`).
-
-The `EDITOR_TOKEN` setting, if set, is a bootstrap admin token that is never stored: it
-lets a fresh install (and the e2e tests) work before anyone has run the token command.
-"""
+"""Bearer tokens for scripts and automation, each with a role, made and revoked by an
+administrator (on the people page, or `python -m services.content tokens`). Only a token's
+SHA-256 is stored (`editors._id`); the token itself is shown once, when it is made."""
 
 import hashlib
-import hmac
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiohttp import web
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.content.domain.editors import Editor, Role
-from shared.contracts.errors import Forbidden, Unauthenticated
 from shared.platform.db import Document
-from shared.platform.http import bearer_token
 
 # A found token is trusted this long without reading the database again: a revoked token
 # keeps working at most this long on a replica that saw it recently.
-CACHE_SECONDS = 30.0
-BOOTSTRAP_NAME = "bootstrap-admin"
+CACHE_SECONDS = 10.0
 
 
 def token_hash(token: str) -> str:
@@ -33,35 +27,52 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    ref: str  # names the token for revoking it; not the token, nor its hash
+    name: str
+    role: Role
+    created_at: datetime
+    created_by: str
+
+
 class EditorTokens:
-    def __init__(self, db: AsyncDatabase[Document], bootstrap_token: str | None) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.editors: AsyncCollection[Document] = db["editors"]
-        self._bootstrap = bootstrap_token
         self._cache: dict[str, tuple[float, Editor]] = {}
 
-    async def create(self, name: str, role: Role) -> str:
+    async def create(self, name: str, role: Role, created_by: str = "") -> tuple[str, TokenInfo]:
         """Store a new token's hash and return the token (the only time it is seen)."""
         token = new_token()
-        await self.editors.insert_one(
-            {
-                "_id": token_hash(token),
-                "name": name,
-                "role": role,
-                "created_at": datetime.now(UTC),
-            }
-        )
-        return token
+        return token, await self.register(token, name, role, created_by)
+
+    async def register(self, token: str, name: str, role: Role, created_by: str) -> TokenInfo:
+        info = TokenInfo(secrets.token_hex(6), name, role, datetime.now(UTC), created_by)
+        await self.editors.insert_one({"_id": token_hash(token), **info.__dict__})
+        return info
 
     async def revoke(self, name: str) -> int:
         result = await self.editors.delete_many({"name": name})
         return result.deleted_count
 
-    async def list(self) -> list[Document]:
-        return await self.editors.find({}, {"_id": 0}).sort("created_at").to_list()
+    async def revoke_ref(self, ref: str) -> bool:
+        result = await self.editors.delete_one({"ref": ref})
+        return result.deleted_count == 1
+
+    async def list(self) -> list[TokenInfo]:
+        found = await self.editors.find({}, {"_id": 0}).sort("created_at").to_list()
+        return [
+            TokenInfo(
+                str(d.get("ref", "")),
+                str(d["name"]),
+                d["role"],
+                d["created_at"],
+                str(d.get("created_by", "")),
+            )
+            for d in found
+        ]
 
     async def editor_for(self, token: str) -> Editor | None:
-        if self._bootstrap and hmac.compare_digest(token.encode(), self._bootstrap.encode()):
-            return Editor(BOOTSTRAP_NAME, "admin")
         key = token_hash(token)
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
@@ -75,14 +86,4 @@ class EditorTokens:
         if len(self._cache) > 1000:
             self._cache.clear()
         self._cache[key] = (time.monotonic(), editor)
-        return editor
-
-    async def require(self, request: web.Request, role: Role = "editor") -> Editor:
-        """401 without a valid bearer token, 403 if its role is not enough."""
-        token = bearer_token(request)
-        editor = await self.editor_for(token) if token else None
-        if editor is None:
-            raise Unauthenticated("a valid editor bearer token is required")
-        if not editor.may(role):
-            raise Forbidden(f"this needs the {role} role")
         return editor

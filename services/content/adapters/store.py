@@ -20,6 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.content.domain.article import Article, Status, Tag
 from services.content.domain.events import OutboxEntry
+from services.content.domain.revisions import Snapshot
 from shared.contracts.errors import Conflict, NotFound
 from shared.platform.db import Document
 from shared.platform.storage.claims import Claims, Lock
@@ -64,6 +65,8 @@ def from_document(document: Document) -> Article:
         published_at=document.get("published_at"),
         search_tokens=tuple(document.get("search_tokens") or ()),
         source_url=document.get("source_url") or None,
+        approved_by=document.get("approved_by") or None,
+        owner=document.get("owner") or None,
     )
 
 
@@ -142,8 +145,8 @@ class ArticleStore:
         return True
 
     async def record(self, article: Article, action: str) -> None:
-        """Who did what, and when: one audit line per revision (a retried record of the
-        same revision is not a second line)."""
+        """Who did what, and when, and what the article said then: one audit line per
+        revision (a retried record of the same revision is not a second line)."""
         line = {
             "_id": f"{article.id}:{article.revision}",
             "article_id": article.id,
@@ -151,6 +154,7 @@ class ArticleStore:
             "action": action,
             "by": article.updated_by,
             "at": article.updated_at,
+            "snapshot": snapshot_of(article),
         }
         await insert_or_ignore(self.audit, line)
 
@@ -185,8 +189,12 @@ class ArticleStore:
         query = {"status": Status.PUBLISHED.value}
         return [from_document(d) async for d in self.articles.find(query, SUMMARY_FIELDS)]
 
-    async def for_editors(self, status: Status | None, limit: int) -> list[Article]:
+    async def for_editors(
+        self, status: Status | None, limit: int, owner: str | None = None
+    ) -> list[Article]:
         query: Document = {} if status is None else {"status": status.value}
+        if owner is not None:
+            query["owner"] = owner
         hidden = {"outbox": 0, "search_tokens": 0}
         cursor = self.articles.find(query, hidden).sort("updated_at", DESCENDING).limit(limit)
         return [from_document(document) async for document in cursor]
@@ -201,7 +209,17 @@ class ArticleStore:
         return await self.articles.count_documents({"section": slug})
 
     async def history(self, article_id: str) -> list[Document]:
-        return await self.audit.find({"article_id": article_id}).sort("revision").to_list()
+        """The audit lines, without what each revision said (`revision` reads that)."""
+        found = self.audit.find({"article_id": article_id}, {"snapshot": 0})
+        return await found.sort("revision").to_list()
+
+    async def revision(self, article_id: str, revision: int) -> Snapshot | None:
+        """What the article said at `revision`; None for an unknown one, or one recorded
+        before revisions kept their text."""
+        found = await self.audit.find_one({"_id": f"{article_id}:{revision}"})
+        if found is None or "snapshot" not in found:
+            return None
+        return Snapshot.model_validate(found["snapshot"])
 
     # --- outbox --------------------------------------------------------------------------
     # The relay reads entries as stored, not as `OutboxEntry`: a malformed one must reach it
@@ -220,6 +238,10 @@ class ArticleStore:
         # Under the article's lock: an unlocked $pull could undo a write made meanwhile.
         async with self._lock.hold(article_id, uuid.uuid4().hex):
             await self.articles.update_one({"_id": article_id}, {"$pull": {"outbox": entry}})
+
+
+def snapshot_of(article: Article) -> Document:
+    return Snapshot.of(article).model_dump()
 
 
 def new_id() -> str:

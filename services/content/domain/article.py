@@ -21,6 +21,7 @@ from shared.contracts.sections import Section, SectionCatalogue
 
 class Status(StrEnum):
     DRAFT = "draft"
+    REVIEW = "review"  # submitted by a contributor, waiting for an editor
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
     UNPUBLISHED = "unpublished"
@@ -28,7 +29,8 @@ class Status(StrEnum):
 
 # state -> the states an editor may move it to
 MOVES: dict[Status, frozenset[Status]] = {
-    Status.DRAFT: frozenset({Status.SCHEDULED, Status.PUBLISHED}),
+    Status.DRAFT: frozenset({Status.REVIEW, Status.SCHEDULED, Status.PUBLISHED}),
+    Status.REVIEW: frozenset({Status.DRAFT, Status.SCHEDULED, Status.PUBLISHED}),
     Status.SCHEDULED: frozenset({Status.SCHEDULED, Status.PUBLISHED, Status.DRAFT}),
     Status.PUBLISHED: frozenset({Status.UNPUBLISHED, Status.DRAFT}),
     Status.UNPUBLISHED: frozenset({Status.DRAFT, Status.PUBLISHED, Status.SCHEDULED}),
@@ -76,6 +78,9 @@ class Article:
     search_tokens: tuple[str, ...] = ()
     # Where an old portal had it, for an article migrated in: its publications are quiet.
     source_url: str | None = None
+    # Who approved the publication (or scheduled it): the last editor to do so.
+    approved_by: str | None = None
+    owner: str | None = None  # the staff account that created it (None: a script or import)
 
     @property
     def is_live(self) -> bool:

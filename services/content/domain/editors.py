@@ -16,6 +16,16 @@ ROLES: tuple[Role, ...] = ("contributor", "editor", "admin")
 class Editor:
     name: str
     role: Role
+    # A staff member's account id ("" for a script token): what makes an article theirs,
+    # since two people may have the same name.
+    id: str = ""
 
     def may(self, role: Role) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def may_change(editor: Editor, owner: str | None, status: str) -> bool:
+    """Editors change any article; a contributor only their own, before an editor takes it
+    (a draft, or one waiting for review, which they may still withdraw)."""
+    mine = bool(editor.id) and owner == editor.id
+    return editor.may("editor") or (mine and status in {"draft", "review"})

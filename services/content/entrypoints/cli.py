@@ -43,17 +43,17 @@ async def _tokens(args: argparse.Namespace) -> int:
         return 2
     client = make_client(str(settings.mongo_url))
     try:
-        tokens = EditorTokens(client[settings.mongo_db], None)
+        tokens = EditorTokens(client[settings.mongo_db])
         if args.action == "create":
             request = TokenRequest(name=args.name, role=args.role)
-            token = await tokens.create(request.name, request.role)
+            token, _ = await tokens.create(request.name, request.role, "command line")
             print(f"token for {args.name} ({args.role}), shown once; keep it secret:")
             print(token)
         elif args.action == "revoke":
             print(f"revoked {await tokens.revoke(args.name)} token(s) of {args.name}")
         else:
-            for editor in await tokens.list():
-                print(f"{editor['name']}\t{editor['role']}\t{editor['created_at']:%Y-%m-%d}")
+            for info in await tokens.list():
+                print(f"{info.ref}\t{info.name}\t{info.role}\t{info.created_at:%Y-%m-%d}")
     finally:
         await client.close()
     return 0

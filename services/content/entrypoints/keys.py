@@ -11,9 +11,11 @@ from services.content.adapters.visitors import VisitorHasher
 from services.content.config import ContentSettings
 from services.content.entrypoints.beacon_limits import BeaconLimits
 from services.content.entrypoints.http_cache import ResponseCache
+from services.content.usecases.accounts import Accounts
 from services.content.usecases.announced import Announced
 from services.content.usecases.editing import Workflow
 from services.content.usecases.reading import ArticleReader
+from services.content.usecases.revisions import RevisionHistory
 from services.content.usecases.scheduling import Scheduler
 from shared.contracts.sections import SectionCatalogue
 from shared.contracts.site import SiteIdentity
@@ -29,6 +31,8 @@ READER = web.AppKey("reader", ArticleReader)
 RESPONSES = web.AppKey("responses", ResponseCache)
 WORKFLOW = web.AppKey("workflow", Workflow)
 TOKENS = web.AppKey("tokens", EditorTokens)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+REVISIONS = web.AppKey("revisions", RevisionHistory)
 BATCHER = web.AppKey("batcher", ViewBatcher)
 BEACON_LIMITS = web.AppKey("beacon_limits", BeaconLimits)
 DELIVERIES = web.AppKey("deliveries", Deliveries)

@@ -7,6 +7,8 @@ from aiohttp import web
 from services.content.adapters.deliveries import DeliveryCounts
 from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
 from services.content.entrypoints import editor_views, feeds, site_views, views
+from services.content.entrypoints.staff_routes import add_staff_routes
+from services.content.revision_schemas import CompareOut, CompareQuery, RestoreRequest, RevisionOut
 from services.content.schemas import (
     ArticleList,
     ArticleOut,
@@ -15,7 +17,6 @@ from services.content.schemas import (
     EditorArticle,
     EditorArticleList,
     EditorListQuery,
-    EditorMe,
     LatestQuery,
     OtherQuery,
     PreviewOut,
@@ -27,8 +28,6 @@ from services.content.schemas import (
     SiteChange,
     SiteOut,
     SummariesQuery,
-    TokenCreated,
-    TokenRequest,
     ViewBeacon,
 )
 from shared.platform.openapi import ApiSpec
@@ -120,7 +119,8 @@ def add_api_routes(app: web.Application) -> ApiSpec:
     for action, handler, summary in (
         ("publish", editor_views.publish_article, "Publish now"),
         ("unpublish", editor_views.unpublish_article, "Take off the site"),
-        ("draft", editor_views.draft_article, "Back to draft"),
+        ("draft", editor_views.draft_article, "Back to draft (a contributor: withdraw)"),
+        ("submit", editor_views.submit_article, "Submit a draft for review (contributors)"),
     ):
         edit("POST", f"{ARTICLE}/{action}", handler, summary, responses={200: EditorArticle})
     edit(
@@ -155,6 +155,29 @@ def add_api_routes(app: web.Application) -> ApiSpec:
     )
     edit(
         "GET",
+        "/api/editor/articles/{article_id}/revisions/{revision}",
+        editor_views.get_revision,
+        "What the article said at one revision",
+        responses={200: RevisionOut, 404: "Not kept (recorded before revisions kept text)"},
+    )
+    edit(
+        "GET",
+        "/api/editor/articles/{article_id}/compare",
+        editor_views.compare_revisions,
+        "How two revisions differ, field by field",
+        query=CompareQuery,
+        responses={200: CompareOut},
+    )
+    edit(
+        "POST",
+        "/api/editor/articles/{article_id}/revisions/{revision}/restore",
+        editor_views.restore_revision,
+        "Restore a revision's text as a new revision (editors)",
+        body=RestoreRequest,
+        responses={200: EditorArticle, 409: "The article changed since `revision`"},
+    )
+    edit(
+        "GET",
         "/api/editor/articles/{article_id}/deliveries",
         editor_views.article_deliveries,
         "How the article's emails went, by state (asked of the notifier)",
@@ -167,24 +190,6 @@ def add_api_routes(app: web.Application) -> ApiSpec:
         "The body as it will be shown (sanitised)",
         body=PreviewRequest,
         responses={200: PreviewOut},
-    )
-    edit(
-        "GET",
-        "/api/editor/me",
-        editor_views.me,
-        "Who this token belongs to",
-        responses={200: EditorMe},
-    )
-    spec.route(
-        app,
-        "POST",
-        "/api/editor/tokens",
-        editor_views.create_token,
-        "Create an editor token (admin)",
-        tag=ADMIN,
-        body=TokenRequest,
-        responses={201: TokenCreated},
-        auth=True,
     )
     read(
         "GET",
@@ -225,6 +230,7 @@ def add_api_routes(app: web.Application) -> ApiSpec:
         },
         auth=True,
     )
+    add_staff_routes(app, spec)
     # Feeds and search engines: XML and text for readers' apps and crawlers, not the API.
     app.router.add_get("/rss.xml", feeds.site_feed)
     app.router.add_get("/feed.xml", feeds.old_site_feed)

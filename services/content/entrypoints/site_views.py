@@ -3,7 +3,8 @@ change them."""
 
 from aiohttp import web
 
-from services.content.entrypoints.keys import SECTIONS, SITE, STORE, TOKENS
+from services.content.entrypoints.auth import require_staff
+from services.content.entrypoints.keys import SECTIONS, SITE, STORE
 from services.content.schemas import SectionsChange, SectionsOut, SiteChange, SiteOut
 from services.content.usecases.sections import replace_sections
 from shared.contracts.sections import SectionCatalogue
@@ -17,7 +18,7 @@ async def get_site(request: web.Request) -> web.Response:
 
 
 async def put_site(request: web.Request) -> web.Response:
-    admin = await request.app[TOKENS].require(request, "admin")
+    admin = await require_staff(request, "admin")
     change = await read_model(request, SiteChange)
     identity = SiteIdentity.model_validate(change.model_dump(exclude={"revision"}))
     site = request.app[SITE]
@@ -26,7 +27,7 @@ async def put_site(request: web.Request) -> web.Response:
 
 
 async def get_sections(request: web.Request) -> web.Response:
-    await request.app[TOKENS].require(request)
+    await require_staff(request, "contributor")
     sections = request.app[SECTIONS]
     return json_response(
         SectionsOut(revision=sections.revision, sections=sections.current.sections)
@@ -34,7 +35,7 @@ async def get_sections(request: web.Request) -> web.Response:
 
 
 async def put_sections(request: web.Request) -> web.Response:
-    admin = await request.app[TOKENS].require(request, "admin")
+    admin = await require_staff(request, "admin")
     change = await read_model(request, SectionsChange)
     catalogue = SectionCatalogue(sections=change.sections)
     app = request.app

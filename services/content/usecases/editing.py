@@ -44,15 +44,21 @@ class Workflow:
         self._relay = relay
         self._sections = sections  # as administrators left them (usecases/announced.py)
 
-    async def create(self, draft: ArticleDraft, editor: str) -> Article:
-        fields = {**draft.model_dump(), "section": filed_under(draft.section, self._sections())}
+    async def create(self, draft: ArticleDraft, editor: str, owner: str | None = None) -> Article:
+        fields = {
+            **draft.model_dump(),
+            "section": filed_under(draft.section, self._sections()),
+            "owner": owner,
+        }
         article_id = new_id()
         slug = await self._store.claim_free_slug(make_slug(draft.title), article_id)
         article = new_article(article_id, slug, fields, editor, datetime.now(UTC))
         await self._store.insert(article, "create")
         return await self._committed(article, None)
 
-    async def edit(self, article_id: str, patch: ArticlePatch, editor: str) -> Article:
+    async def edit(
+        self, article_id: str, patch: ArticlePatch, editor: str, action: str = "edit"
+    ) -> Article:
         article = await self._store.get(article_id)
         article.check_revision(patch.revision)
         given = patch.model_dump(exclude_unset=True, exclude_none=True, exclude={"revision"})
@@ -72,7 +78,7 @@ class Workflow:
             url = self._store.url_for(after.slug)
             data = events.updated(after, url, self._sections(), previous)
             event = events.outbox_entry(data, after)
-        if not await self._store.write(article, after, "edit", event):
+        if not await self._store.write(article, after, action, event):
             if new_slug is not None:
                 await self._store.release_slug(new_slug, article_id)
             raise Conflict(MOVED_ON)
@@ -123,6 +129,8 @@ class Workflow:
             status=Status.PUBLISHED,
             published_at=article.published_at or now,
             publish_at=None,
+            # Who approved it: the editor who publishes, or the one who scheduled it.
+            approved_by=article.approved_by if editor == SCHEDULER else editor,
         )
         url = self._store.url_for(after.slug)
         event = events.outbox_entry(events.published(after, url, self._sections()), after)
@@ -137,19 +145,27 @@ class Workflow:
         # scheduler checks against the article when due (and drops), never an unbooked one.
         await self._schedule.book(article_id, publish_at)
         after = article.revised(
-            editor, datetime.now(UTC), status=Status.SCHEDULED, publish_at=publish_at
+            editor,
+            datetime.now(UTC),
+            status=Status.SCHEDULED,
+            publish_at=publish_at,
+            approved_by=editor,
         )
         if not await self._store.write(article, after, "schedule"):
             raise Conflict(MOVED_ON)
         return await self._committed(after, None)
 
+    async def submit(self, article_id: str, editor: str) -> Article:
+        """A contributor's draft goes to the editors' review queue."""
+        return await self._move_to(article_id, editor, Status.REVIEW)
+
     async def unpublish(self, article_id: str, editor: str) -> Article:
-        return await self._take_down(article_id, editor, Status.UNPUBLISHED)
+        return await self._move_to(article_id, editor, Status.UNPUBLISHED)
 
     async def to_draft(self, article_id: str, editor: str) -> Article:
-        return await self._take_down(article_id, editor, Status.DRAFT)
+        return await self._move_to(article_id, editor, Status.DRAFT)
 
-    async def _take_down(self, article_id: str, editor: str, target: Status) -> Article:
+    async def _move_to(self, article_id: str, editor: str, target: Status) -> Article:
         article = await self._store.get(article_id)
         if article.status is target:
             return article

@@ -60,6 +60,11 @@ class Composer:
         self._from = formataddr((name, address), charset="utf-8")
         self._domain = address.rpartition("@")[2] or (settings.public_url.host or "localhost")
 
+    @property
+    def domain(self) -> str:
+        """The domain of our Message-IDs: the sender's."""
+        return self._domain
+
     def prepare_article(self, article: ArticlePublished, language: str = "vi") -> Prepared:
         """The article's email in the reader's language (the article itself stays as written)."""
         moment = article.published_at

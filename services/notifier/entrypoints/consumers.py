@@ -5,9 +5,11 @@ from services.notifier.domain.deliveries import DeliveryJob
 from services.notifier.usecases.copies import AnnouncedCopy
 from services.notifier.usecases.delivery import Deliverer
 from services.notifier.usecases.fanout import FanOut
+from services.notifier.usecases.staff_mail import StaffMail
 from shared.contracts.events import ArticlePublished, Envelope, EventData
 from shared.contracts.sections import SectionCatalogue, SectionsChanged
 from shared.contracts.site import SiteIdentity, SiteUpdated
+from shared.contracts.staff import StaffMailRequested
 from shared.platform.bus import Bus, Handler
 
 
@@ -15,6 +17,7 @@ async def consume(
     bus: Bus,
     fanout: FanOut,
     deliverer: Deliverer,
+    staff_mail: StaffMail,
     site: AnnouncedCopy[SiteIdentity],
     sections: AnnouncedCopy[SectionCatalogue],
     prefetch: int,
@@ -31,6 +34,7 @@ async def consume(
         ArticlePublished: fanout.handle,
         SiteUpdated: keep_site,
         SectionsChanged: keep_sections,
+        StaffMailRequested: staff_mail.handle,
     }
     await bus.consume("notifier", handlers, prefetch=1)
     # The work queue every replica takes delivery jobs from.
