@@ -11,7 +11,7 @@ from pymongo import MongoClient
 
 from tests.support import MONGO_URL
 
-ADMIN_EMAIL = "quan-tri@so-vhttdl.test"
+ADMIN_EMAIL = "quan-tri@so-vhttdl.example.vn"
 ADMIN_PASSWORD = "mật khẩu thử nghiệm 2026"
 
 

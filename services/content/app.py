@@ -50,6 +50,7 @@ from services.content.entrypoints.keys import (
 from services.content.entrypoints.old_addresses import add_old_address_route
 from services.content.entrypoints.pages import add_page_routes
 from services.content.entrypoints.routes import add_api_routes
+from services.content.entrypoints.staff_pages import add_staff_pages
 from services.content.usecases.accounts import Accounts
 from services.content.usecases.announced import Announced
 from services.content.usecases.editing import Workflow
@@ -99,6 +100,7 @@ def create_app(settings: ContentSettings) -> web.Application:
     add_ops_routes(app, checks)
     add_api_routes(app)
     add_page_routes(app)
+    add_staff_pages(app)
     add_old_address_route(app)  # last: it takes every path the others did not
     return app
 

@@ -14,11 +14,19 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, BrowserContext, ViewportSize, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from gateway.render import write_local_config
 from tests.e2e.conftest import BOOTSTRAP_TOKEN, SERVICES, drop_system, start_system
 from tests.processes import ROOT, answers_ok, free_port, stop_all
+from tests.staff_support import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support import SMTP_HOST, SMTP_PORT, eventually
 
 ARTIFACTS = ROOT / ".local" / "artifacts"  # git-ignored (.local/)
@@ -152,3 +160,29 @@ async def new_context(
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / name
+
+
+async def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
+    """Sign in on the sign-in page, as a person does; the first time, the first
+    administrator is made with EDITOR_TOKEN on the set-up page first."""
+    await page.goto("/bien-tap/dang-nhap")
+    made = await page.request.post(
+        "/api/staff/setup",
+        data={"token": BOOTSTRAP_TOKEN, "email": email, "name": "Quản trị", "password": password},
+    )
+    assert made.status in (201, 409), await made.text()
+    await page.context.clear_cookies()  # signed in by the set-up: sign in again by the form
+    await page.goto("/bien-tap/dang-nhap")
+    await page.get_by_label("Email").first.fill(email)
+    await page.get_by_label("Mật khẩu").fill(password)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.wait_for_url("**/bien-tap")
+    await expect(page.locator("#workspace")).to_be_visible()
+
+
+async def fill_body_html(page: Page, html: str) -> None:
+    """Type the body as HTML source (the rich editor's "Sửa mã HTML" mode)."""
+    source = page.locator("#f-source")
+    if await source.count() and not await source.is_checked():
+        await source.check()
+    await page.locator("#article-form").get_by_label("Nội dung", exact=False).fill(html)

@@ -16,9 +16,11 @@ from tests.e2e.browser_support import (
     Portal,
     artifact,
     browser_fixture,  # noqa: F401 - a fixture
+    fill_body_html,
     new_context,
     portal_fixture,  # noqa: F401 - a fixture
     portal_processes_fixture,  # noqa: F401 - a fixture
+    sign_in,
 )
 from tests.e2e.conftest import EDITOR_TOKEN
 from tests.integration.conftest import broker
@@ -41,23 +43,16 @@ def agent(base: str) -> str:
     return f"{base} portal-test/{uuid.uuid4().hex[:8]}"
 
 
-async def sign_in(page: Page) -> None:
-    await page.goto("/editor")
-    await page.get_by_label("Mã biên tập viên (token)").fill(EDITOR_TOKEN)
-    await page.get_by_role("button", name="Đăng nhập").click()
-    await expect(page.locator("#workspace")).to_be_visible()
-
-
 async def publish_in_editor(page: Page, title: str, body: str = "<p>Nội dung bài.</p>") -> None:
     await page.get_by_role("button", name="Viết bài mới").click()
     form = page.locator("#article-form")
     await form.get_by_label("Tiêu đề", exact=True).fill(title)
     await form.get_by_label("Chuyên mục").select_option(SECTION[0])
     await form.get_by_label("Sapo (tóm tắt)").fill(f"Sapo của bài {title}.")
-    await form.get_by_label("Nội dung", exact=False).fill(body)
+    await fill_body_html(page, body)
     await form.get_by_label("Từ khóa", exact=False).fill("Dân vận, Biên giới")
     await form.get_by_label("Tác giả", exact=False).fill("Nguyễn Văn An")
-    await form.get_by_role("button", name="Xuất bản").click()
+    await form.get_by_role("button", name="Duyệt và xuất bản").click()
     await expect(page.locator("#editor-status")).to_have_text("Đã xuất bản.")
     await expect(page.locator("#article-state")).to_have_attribute("data-status", "published")
 
@@ -100,7 +95,7 @@ async def test_an_article_published_in_the_editor_page_appears_on_the_home_page(
 
     # The preview is sanitised by the server: the script is gone, the paragraph stays.
     body = '<p>Đoạn <strong>mở đầu</strong>.</p><script>alert("x")</script>'
-    await page.locator("#article-form").get_by_label("Nội dung", exact=False).fill(body)
+    await fill_body_html(page, body)
     await page.get_by_role("button", name="Xem trước").click()
     await expect(page.locator("#preview strong")).to_have_text("mở đầu")
     assert await page.locator("#preview script").count() == 0
@@ -248,7 +243,7 @@ async def test_the_home_page_is_small_accessible_and_fits_a_phone(
     assert total < 100_000, f"home page and assets weigh {total} bytes: {sizes}"
 
     article_path = f"/articles/{article['slug']}"
-    pages = ("/", article_path, "/editor", "/dang-ky-nhan-tin", "/tim-kiem?q=dan+van")
+    pages = ("/", article_path, "/bien-tap/dang-nhap", "/dang-ky-nhan-tin", "/tim-kiem?q=dan+van")
     for path in pages:
         await page.goto(path)
         fits = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -351,7 +346,7 @@ async def test_the_editor_page_saves_schedules_unpublishes_and_returns_to_draft(
     await form.get_by_role("button", name="Hẹn giờ").click()
     await expect(state).to_have_attribute("data-status", "scheduled")
 
-    await form.get_by_role("button", name="Xuất bản").click()
+    await form.get_by_role("button", name="Duyệt và xuất bản").click()
     await expect(state).to_have_attribute("data-status", "published")
     slug_link = page.locator("#article-link a")
     path = await slug_link.get_attribute("href")
