@@ -53,7 +53,9 @@ async def secret_mailed_to(mail: Probe, email: str, kind: str) -> str:
                 return str(data["link"]).rpartition("#")[2]
         return None
 
-    return await eventually(mailed, timeout=10, what=f"a {kind} mail to {email}")
+    found: str | None = await eventually(mailed, timeout=10, what=f"a {kind} mail to {email}")
+    assert found is not None
+    return found
 
 
 async def invited(admin: StaffSession, mail: Probe, email: str, role: str) -> StaffSession:
