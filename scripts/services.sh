@@ -96,7 +96,8 @@ status() {
   cat <<TEXT
 
   Portal (everything)   $PORTAL/
-  editor page           $PORTAL/editor   (editor token in .local/secrets.env)
+  newsroom              $PORTAL/bien-tap (first time: $PORTAL/bien-tap/khoi-tao with the
+                        EDITOR_TOKEN in .local/secrets.env makes the first administrator)
   statistics dashboard  $PORTAL/thong-ke (admin token in .local/secrets.env)
   visitor stats         $PORTAL/api/stats
   API docs              $PORTAL/docs/content/  $PORTAL/docs/counter/  $PORTAL/docs/notifier/
@@ -104,8 +105,7 @@ status() {
   mail received         http://127.0.0.1:8025/
 $(console)
 
-  Try:  curl -X POST -H "Authorization: Bearer \$EDITOR_TOKEN" -H 'Content-Type: application/json' \\
-          -d '{"title":"Tin đầu tiên","section":"tin-tuc-su-kien"}' $PORTAL/api/articles
+  Scripts: an administrator makes API tokens on $PORTAL/bien-tap/nhan-su
   Stop: make down
 TEXT
 }

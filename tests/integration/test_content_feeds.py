@@ -224,7 +224,7 @@ async def test_robots_txt_lists_the_sitemaps_and_keeps_crawlers_out_of_the_edito
     text = (await fetch(client, "/robots.txt", "text/plain")).decode()
     lines = text.splitlines()
     assert "User-agent: *" in lines
-    assert {"Disallow: /editor", "Disallow: /api/"} <= set(lines)
+    assert {"Disallow: /editor", "Disallow: /bien-tap", "Disallow: /api/"} <= set(lines)
     assert f"Sitemap: {PUBLIC}/sitemap.xml" in lines
     assert f"Sitemap: {PUBLIC}/sitemap-news.xml" in lines
     disallowed = [line.split(":", 1)[1].strip() for line in lines if line.startswith("Disallow")]

@@ -211,6 +211,7 @@ def robots(base: str) -> bytes:
         "User-agent: *",
         "Allow: /",
         "Disallow: /editor",
+        "Disallow: /bien-tap",
         "Disallow: /api/",
         "",
         f"Sitemap: {base}/sitemap.xml",
