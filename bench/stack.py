@@ -96,6 +96,9 @@ class Stack:
     overrides: dict[str, dict[str, str]]
     state: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # EDITOR_TOKEN only makes the first administrator: the benchmarks call the API with
+    # `editor_token`, a script token stored as `python -m services.content tokens` would.
+    bootstrap_token: str = field(default_factory=lambda: secrets.token_hex(24))
 
     @classmethod
     @contextmanager
@@ -143,7 +146,7 @@ class Stack:
             "NOTIFIER_URL": f"http://127.0.0.1:{self.ports['notifier']}",
             "TRUSTED_PROXIES": '["127.0.0.1/32"]',
             "TRUST_FORWARDED_FOR": "true",
-            "EDITOR_TOKEN": self.editor_token,
+            "EDITOR_TOKEN": self.bootstrap_token,
             "ADMIN_TOKEN": self.admin_token,
             "SIGNING_KEY": self.signing_key,  # one per stack: every replica checks the links
             "MONGO_DB": self.database(service),
@@ -166,6 +169,20 @@ class Stack:
             )
         for name in SERVICES:
             wait_for(self.direct(name, "/readyz"))
+        self._store_script_token()
+
+    def _store_script_token(self) -> None:
+        code = f"""
+from datetime import UTC, datetime
+from pymongo import MongoClient
+from services.content.adapters.editors import token_hash
+client = MongoClient({MONGO_URL!r})
+client[{self.database("content")!r}]["editors"].insert_one({{
+    "_id": token_hash({self.editor_token!r}), "ref": "bench", "name": "benchmark",
+    "role": "admin", "created_at": datetime.now(UTC), "created_by": "bench/stack.py"}})
+client.close()
+"""
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
     def _start_gateway(self) -> None:
         nginx = ensure_tool("nginx") if shutil.which("nginx") else "/usr/sbin/nginx"

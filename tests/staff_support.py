@@ -90,3 +90,12 @@ async def make_script_token(
         assert response.status == 201, await response.text()
         token: str = (await response.json())["token"]
     return token
+
+
+async def script_token_for(base: str, bootstrap: str) -> str:
+    """A script token for the portal at `base`, made as a new install makes its first one:
+    the first administrator with EDITOR_TOKEN (or signed in, once made), then a token on the
+    people page's API."""
+    async with cookie_client() as http:
+        admin = await first_admin(http, base, bootstrap)
+        return await make_script_token(admin, "deploy test")

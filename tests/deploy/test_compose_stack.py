@@ -26,6 +26,7 @@ from tests.deploy.conftest import (
     stack_env,
     write_timings,
 )
+from tests.staff_support import script_token_for
 from tests.support import Mailpit, eventually
 
 pytestmark = [pytest.mark.deploy, pytest.mark.timeout(900)]
@@ -85,7 +86,8 @@ async def counted(http: aiohttp.ClientSession, stack: Stack, expected: int) -> C
 
 
 async def publish(http: aiohttp.ClientSession, stack: Stack, title: str) -> Any:
-    auth = {"Authorization": f"Bearer {stack.env['EDITOR_TOKEN']}"}
+    token = await script_token_for(stack.url, stack.env["EDITOR_TOKEN"])
+    auth = {"Authorization": f"Bearer {token}"}
     draft = {"title": title, "section": "tin-tuc-su-kien", "lead": "Tóm tắt", "body": "<p>Bài</p>"}
     async with http.post(f"{stack.url}/api/articles", json=draft, headers=auth) as answer:
         assert answer.status == 201, await answer.text()

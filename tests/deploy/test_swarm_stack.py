@@ -26,6 +26,7 @@ from tests.deploy.conftest import (
     stack_env,
     write_timings,
 )
+from tests.staff_support import script_token_for
 from tests.support import eventually
 
 pytestmark = [pytest.mark.deploy, pytest.mark.timeout(900)]
@@ -196,7 +197,8 @@ async def test_a_broker_node_stopped_during_a_beacon_stream_loses_no_beacon(
 
 
 async def publish(http: aiohttp.ClientSession, swarm: Swarm, title: str) -> Any:
-    auth = {"Authorization": f"Bearer {swarm.env['EDITOR_TOKEN']}"}
+    token = await script_token_for(swarm.url, swarm.env["EDITOR_TOKEN"])
+    auth = {"Authorization": f"Bearer {token}"}
     draft = {"title": title, "section": "tin-tuc-su-kien"}
     async with http.post(f"{swarm.url}/api/articles", json=draft, headers=auth) as answer:
         assert answer.status == 201, await answer.text()
