@@ -39,8 +39,16 @@ WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 COPY shared/ ./shared/
 COPY services/ ./services/
+# The editor bundle is built on the host by scripts/bootstrap.sh (npm ci + esbuild: no Node
+# image can be pulled here) and is git-ignored, so it comes in with services/ only if it was
+# built: without it the editor page has no editor, so the build stops here instead.
 # Byte-compile as root now: the non-root user below cannot write __pycache__ into /app.
-RUN python -m compileall -q shared services
+RUN for f in rich-editor.js rich-editor.css; do \
+      test -s "services/content/static/$f" || { \
+        echo "ERROR: services/content/static/$f is missing: run scripts/bootstrap.sh first" >&2; \
+        exit 1; }; \
+    done \
+    && python -m compileall -q shared services
 
 USER portal:portal
 
