@@ -185,4 +185,4 @@ async def fill_body_html(page: Page, html: str) -> None:
     source = page.locator("#f-source")
     if await source.count() and not await source.is_checked():
         await source.check()
-    await page.locator("#article-form").get_by_label("Nội dung", exact=False).fill(html)
+    await page.locator("#f-body").fill(html)

@@ -31,8 +31,7 @@
   }
   function isEditor() { return me && me.role !== "contributor"; }
   function publicJson(path) {
-    return fetch(path, { cache: "no-store" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+    return fetch(path, { cache: "no-store" }).then(function (r) { return r.ok ? r.json() : null; })
       .catch(function () { return null; });
   }
 
@@ -93,13 +92,12 @@
     views.className = "views";
     var mail = cell(tr, "–");
     mail.className = "deliveries";
-    var edit = doc.createElement("button");
+    var edit = cell(tr, "").appendChild(doc.createElement("button"));
     edit.type = "button";
     edit.className = "secondary";
     edit.textContent = "Sửa";
     edit.setAttribute("aria-label", "Sửa bài: " + article.title);
     edit.addEventListener("click", function () { open(article.id); });
-    cell(tr, "").appendChild(edit);
     publicJson("/api/stats/articles/" + encodeURIComponent(article.id)).then(function (s) {
       views.textContent = s && typeof s.views === "number" ? s.views.toLocaleString("vi-VN") : "–";
     });
@@ -135,9 +133,7 @@
 
   // ---- the form ------------------------------------------------------------------------------
   function field(name) { return form.elements[name]; }
-  function list(text) {
-    return text.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
-  }
+  function list(text) { return text.split(",").map(function (s) { return s.trim(); }).filter(Boolean); }
   function localInput(iso) {  // ISO instant -> the datetime-local value in this browser's zone
     if (!iso) { return ""; }
     var d = new Date(iso);
@@ -152,10 +148,9 @@
     host.className = "rich-host";
     area.parentNode.insertBefore(host, area);
     area.hidden = true;
-    rich = window.RichEditor.mount(host, { html: area.value, onChange: function (html) {
-      area.value = html;
-      dirty = true;
-    } });
+    rich = window.RichEditor.mount(host, { html: area.value, label: "Nội dung bài viết",
+      onPhotoRequest: function () { window.EditorPage.pickPhoto("body"); },
+      onChange: function (html) { area.value = html; dirty = true; } });
     window.EditorPage.rich = rich;
     // "HTML source": the textarea again, for what the toolbar does not do; back to the rich
     // editor, the HTML is read into it (the server sanitises either way).
