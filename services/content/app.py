@@ -51,6 +51,8 @@ from services.content.entrypoints.old_addresses import add_old_address_route
 from services.content.entrypoints.pages import add_page_routes
 from services.content.entrypoints.routes import add_api_routes
 from services.content.entrypoints.staff_pages import add_staff_pages
+from services.content.photos.keys import PHOTOS
+from services.content.photos.library import build_photos
 from services.content.usecases.accounts import Accounts
 from services.content.usecases.announced import Announced
 from services.content.usecases.editing import Workflow
@@ -181,6 +183,7 @@ async def _build(
         tokens, accounts, secure_cookies=settings.public_base.startswith("https:")
     )
     app[REVISIONS] = RevisionHistory(store, workflow)
+    app[PHOTOS] = build_photos(db)
     app[VISITORS] = VisitorHasher(db, settings.site_id, settings.zone)
     supervisor.start("outbox-relay", relay.run())
     supervisor.start("scheduler", scheduler.run())

@@ -8,6 +8,7 @@ from services.content.adapters.deliveries import DeliveryCounts
 from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
 from services.content.entrypoints import editor_views, feeds, site_views, views
 from services.content.entrypoints.staff_routes import add_staff_routes
+from services.content.photos.routes import add_photo_routes
 from services.content.revision_schemas import CompareOut, CompareQuery, RestoreRequest, RevisionOut
 from services.content.schemas import (
     ArticleList,
@@ -240,5 +241,6 @@ def add_api_routes(app: web.Application) -> ApiSpec:
     app.router.add_get("/sitemaps/articles-{number:[1-9][0-9]{0,8}}.xml", feeds.articles_sitemap)
     app.router.add_get("/sitemap-news.xml", feeds.news)
     app.router.add_get("/robots.txt", feeds.robots_txt)
+    add_photo_routes(app, spec)
     spec.add_routes(app)
     return spec

@@ -20,7 +20,8 @@
     var found = doc.cookie.split("; ").filter(function (c) { return c.indexOf("portal_csrf=") === 0; })[0];
     return found ? decodeURIComponent(found.slice("portal_csrf=".length)) : "";
   }
-  // The body takes the JPEG (or PNG) sizes: the sanitiser keeps <img srcset>, not <picture>.
+  // The body takes the JPEG (or PNG) sizes in one <img srcset>: the figure the rich editor
+  // makes (its schema has no <picture>); each browser still takes the width it needs.
   function fallback(photo) {
     return photo.variants.filter(function (v) { return v.format !== "webp"; });
   }
