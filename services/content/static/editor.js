@@ -57,12 +57,7 @@
   $("signout-all").addEventListener("click", function () { leave("/api/staff/sign-out-everywhere"); });
 
   // ---- the list ------------------------------------------------------------------------------
-  function cell(row, text) {
-    var td = doc.createElement("td");
-    td.textContent = text;
-    row.appendChild(td);
-    return td;
-  }
+  var cell = window.Staff.cell;
   function deliveries(summary) {
     var counts = summary && (summary.deliveries || summary.counts || summary.by_state);
     if (!counts) { return "–"; }

@@ -18,21 +18,8 @@
   function path(article, rest) {
     return "/api/editor/articles/" + encodeURIComponent(article.id) + rest;
   }
-  function button(text, label, onClick) {
-    var b = doc.createElement("button");
-    b.type = "button";
-    b.className = "secondary";
-    b.textContent = text;
-    b.setAttribute("aria-label", label);
-    b.addEventListener("click", onClick);
-    return b;
-  }
-  function cell(row, text) {
-    var td = doc.createElement("td");
-    td.textContent = text;
-    row.appendChild(td);
-    return td;
-  }
+  var button = window.Staff.button;
+  var cell = window.Staff.cell;
   function showComparison(out) {
     comparison.textContent = "";
     var title = doc.createElement("h3");

@@ -43,7 +43,23 @@
   function signInAgain() {
     location.assign("/bien-tap/dang-nhap?next=" + encodeURIComponent(location.pathname));
   }
-  window.Staff = { api: api, roles: ROLES, signInAgain: signInAgain };
+  // A table cell with text, and a secondary button: the staff pages' tables are made of them.
+  function cell(row, text) {
+    var td = doc.createElement("td");
+    td.textContent = text;
+    row.appendChild(td);
+    return td;
+  }
+  function button(text, label, onClick) {
+    var b = doc.createElement("button");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  window.Staff = { api: api, roles: ROLES, signInAgain: signInAgain, cell: cell, button: button };
 
   function $(id) { return doc.getElementById(id); }
   function say(text, isError) {
@@ -116,21 +132,6 @@
   });
 
   // ---- people and tokens (administrators) ---------------------------------------------------
-  function cell(row, text) {
-    var td = doc.createElement("td");
-    td.textContent = text;
-    row.appendChild(td);
-    return td;
-  }
-  function button(text, label, onClick) {
-    var b = doc.createElement("button");
-    b.type = "button";
-    b.className = "secondary";
-    b.textContent = text;
-    b.setAttribute("aria-label", label);
-    b.addEventListener("click", onClick);
-    return b;
-  }
   function loadPeople() {
     return api("GET", "/api/staff").then(function (list) {
       var rows = doc.querySelector("#people tbody");

@@ -169,16 +169,17 @@ class Accounts:
         return await self._store.everyone()
 
     async def set_role(self, member_id: str, role: Role, by: StaffMember | None) -> StaffMember:
-        await self._not_self(member_id, by)
-        changed = await self._store.change(member_id, role=role)
-        if changed is None:
-            raise NotFound("no such staff member")
-        return changed
+        return await self._change(member_id, by, role=role)
 
     async def remove(self, member_id: str, by: StaffMember | None) -> StaffMember:
         """Removed, not deleted: the name stays on what they wrote; every session ends."""
+        return await self._change(member_id, by, active=False)
+
+    async def _change(
+        self, member_id: str, by: StaffMember | None, **fields: object
+    ) -> StaffMember:
         await self._not_self(member_id, by)
-        changed = await self._store.change(member_id, active=False)
+        changed = await self._store.change(member_id, **fields)
         if changed is None:
             raise NotFound("no such staff member")
         return changed
