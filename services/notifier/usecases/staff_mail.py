@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -84,7 +84,9 @@ class StaffMail:
         message["To"] = mail.email
         message["Subject"] = SUBJECTS[mail.kind].format(site=site.name)
         message["Date"] = format_datetime(datetime.now(UTC))
-        message["Message-ID"] = make_msgid(idstring=event_id.hex, domain=self._domain)
+        # Derived from the event only (make_msgid adds time and randomness): a second send of
+        # the same event is recognisably the same message.
+        message["Message-ID"] = f"<staff.{event_id.hex}@{self._domain}>"
         message.set_content(TEMPLATES.get_template(f"{template}.txt").render(context))
         html = TEMPLATES.get_template(f"{template}.html").render(context)
         message.add_alternative(html, subtype="html")
