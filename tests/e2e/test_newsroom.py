@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.async_api import Browser, Page, ViewportSize, expect
+from playwright.async_api import Browser, Page, Response, ViewportSize, expect
 
 from tests.e2e.browser_support import (
     DESKTOP_AGENT,
@@ -189,6 +189,8 @@ async def test_an_invited_contributor_writes_an_editor_publishes_and_readers_get
     chosen = {}
     for name, agent, phone in (("phone", PHONE_AGENT, True), ("desktop", DESKTOP_AGENT, False)):
         reader = await (await new_context(browser, portal, agent, phone=phone)).new_page()
+        responses: list[Response] = []
+        reader.on("response", responses.append)
         await reader.goto(url)
         figure = reader.locator(".story-body figure img")
         await expect(figure).to_be_visible()
@@ -198,6 +200,13 @@ async def test_an_invited_contributor_writes_an_editor_publishes_and_readers_get
             " return i && i.complete && i.naturalWidth > 0; }"
         )
         chosen[name] = await figure.evaluate("i => [i.currentSrc, i.naturalWidth]")
+        weights = {
+            r.url.rpartition("/")[2] or "page": len(await r.body())
+            for r in responses
+            if r.status == 200 and r.request.resource_type not in {"eventsource", "ping"}
+        }
+        # What the article page with its photo weighs here (uncompressed), for the notes.
+        print(f"article with a photo, {name}: {sum(weights.values())} bytes", weights)
         await reader.screenshot(path=artifact(f"article-photo-{name}.png"), full_page=True)
         await reader.context.close()
     assert re.search(r"/anh/[0-9a-f]+/640\.jpg$", chosen["phone"][0]), chosen
