@@ -36,8 +36,9 @@ async def test_no_server_error_over_a_thousand_generated_cases(
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(http, base, what="the content service")
-        # A queue takes page.viewed, as the counter's would: beacons are then confirmed.
-        await Probe.bind(amqp, exchange, "page.viewed")
+        # A queue takes page.viewed and staff.mail, as the counter's and the notifier's
+        # would: beacons and invitations are then confirmed.
+        await Probe.bind(amqp, exchange, "page.viewed", "staff.mail")
         # Its stateful phase lists the script tokens and would revoke its own: not that one.
         keep_token = ("--exclude-path", "/api/editor/tokens/{ref}")
         await run_schemathesis(
