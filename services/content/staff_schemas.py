@@ -49,6 +49,14 @@ class InvitationOut(BaseModel):
     expires_at: datetime
 
 
+class PendingInvitation(InvitationOut):
+    ref: str = Field(description="names the invitation for revoking it")
+
+
+class PendingList(BaseModel):
+    items: list[PendingInvitation]
+
+
 class SecretQuery(_In):
     token: Secret
 

@@ -158,6 +158,7 @@ async def test_an_invited_contributor_writes_an_editor_publishes_and_readers_get
     await sign_in(admin)
     await invite(admin, "Lê Thị Cộng Tác", writer_email, "contributor")
     await invite(admin, "Trần Văn Biên Tập", editor_email, "editor")
+    await expect(admin.locator("#pending tr", has_text=editor_email)).to_be_visible()
 
     writer = await accept_mailed_invitation(browser, portal, mailpit, writer_email)
     await expect(writer.get_by_role("button", name="Duyệt và xuất bản")).to_be_hidden()

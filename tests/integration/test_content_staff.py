@@ -173,7 +173,7 @@ async def test_wrong_passwords_are_limited_per_account(client: Client) -> None:
             right = {**wrong, "password": "mật khẩu thử nghiệm 2026"}
             async with other.post(f"{base(client)}/api/staff/sign-in", json=right) as response:
                 assert response.status == 429
-                assert "15 phút" in (await response.json())["error"]["message"]
+                assert "30 phút" in (await response.json())["error"]["message"]
 
 
 async def test_reset_links_are_single_use_and_expire(
@@ -229,3 +229,26 @@ async def test_a_revision_is_compared_and_restored_as_a_new_one(client: Client) 
         async with http.get(f"{editor_path}/history") as response:
             actions = [e["action"] for e in (await response.json())["items"]]
         assert actions == ["create", "edit", "restore"]
+
+
+async def test_a_pending_invitation_is_listed_and_a_revoked_one_no_longer_works(
+    client: Client, mail: Probe
+) -> None:
+    async with cookie_client() as http:
+        admin = await first_admin(http, base(client), BOOTSTRAP)
+        invitations = f"{admin.base}/api/staff/invitations"
+        body = {"email": "thu-hoi@so.example.vn", "name": "Người được mời", "role": "editor"}
+        async with http.post(invitations, json=body, headers=admin.csrf) as response:
+            assert response.status == 201
+        secret = await secret_mailed_to(mail, "thu-hoi@so.example.vn", "invitation")
+        async with http.get(invitations) as response:
+            [pending] = (await response.json())["items"]
+        assert pending["email"] == "thu-hoi@so.example.vn" and pending["role"] == "editor"
+        assert secret not in pending["ref"]
+        async with http.delete(f"{invitations}/{pending['ref']}", headers=admin.csrf) as r:
+            assert r.status == 204
+        accept = {"token": secret, "password": PASSWORD}
+        async with http.post(f"{invitations}/accept", json=accept) as response:
+            assert response.status == 404
+        async with http.get(invitations) as response:
+            assert (await response.json())["items"] == []

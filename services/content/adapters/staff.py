@@ -111,6 +111,21 @@ class StaffStore:
         del found["_id"]
         return Invitation(**found)
 
+    async def pending_invitations(self, now: datetime) -> list[tuple[str, Invitation]]:
+        """Invitations not used nor expired, each with its reference (the secret's hash:
+        it names the invitation, and cannot be turned back into the link)."""
+        found = await self.invitations.find({}).sort("expires_at").to_list()
+        pending = []
+        for document in found:
+            if _alive(document, now) is not None:
+                ref = str(document.pop("_id"))
+                pending.append((ref, Invitation(**document)))
+        return pending
+
+    async def drop_invitation(self, ref: str) -> bool:
+        result = await self.invitations.delete_one({"_id": ref})
+        return result.deleted_count == 1
+
     async def add_reset(self, token: str, member_id: str, expires_at: datetime) -> None:
         await self.resets.insert_one(
             {"_id": digest(token), "staff_id": member_id, "expires_at": expires_at}

@@ -1,6 +1,7 @@
 """The staff API: the first administrator, sign-in and out, invitations, password resets,
 people and script tokens. Each handler reads its body, calls one use case, answers."""
 
+import re
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -16,6 +17,8 @@ from services.content.staff_schemas import (
     InvitationOut,
     InviteRequest,
     Me,
+    PendingInvitation,
+    PendingList,
     ResetAsk,
     ResetRequest,
     RoleChange,
@@ -31,6 +34,7 @@ from shared.contracts.errors import NotFound
 from shared.platform.http import json_response, read_model
 
 NO_CONTENT = 204
+REF = re.compile(r"[0-9a-f]{64}")
 
 
 def _staff_out(member: StaffMember) -> StaffOut:
@@ -114,6 +118,22 @@ async def invite(request: web.Request) -> web.Response:
     body = await read_model(request, InviteRequest)
     invitation = await request.app[ACCOUNTS].invite(admin.name, body.email, body.name, body.role)
     return json_response(_invitation_out(invitation), status=201)
+
+
+async def pending_invitations(request: web.Request) -> web.Response:
+    await require_staff(request, "admin")
+    pending = await request.app[ACCOUNTS].pending()
+    items = [PendingInvitation(ref=ref, **invitation.__dict__) for ref, invitation in pending]
+    return json_response(PendingList(items=items))
+
+
+async def revoke_invitation(request: web.Request) -> web.Response:
+    await require_staff(request, "admin")
+    ref = request.match_info["ref"]
+    if not REF.fullmatch(ref):
+        raise NotFound("no such invitation (used, expired or revoked)")
+    await request.app[ACCOUNTS].revoke_invitation(ref)
+    return web.Response(status=NO_CONTENT)
 
 
 async def look_up_invitation(request: web.Request) -> web.Response:

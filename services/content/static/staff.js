@@ -170,6 +170,27 @@
       });
     });
   }
+  function loadPending() {
+    return api("GET", "/api/staff/invitations").then(function (list) {
+      var rows = doc.querySelector("#pending tbody");
+      rows.textContent = "";
+      list.items.forEach(function (inv) {
+        var row = doc.createElement("tr");
+        row.setAttribute("data-email", inv.email);
+        cell(row, inv.name);
+        cell(row, inv.email);
+        cell(row, ROLES[inv.role] || inv.role);
+        cell(row, new Date(inv.expires_at).toLocaleString("vi-VN"));
+        cell(row, "").appendChild(button("Thu hồi", "Thu hồi lời mời của " + inv.email, function () {
+          api("DELETE", "/api/staff/invitations/" + inv.ref).then(function () {
+            say("Đã thu hồi lời mời của " + inv.email + ".", false);
+            return loadPending();
+          }).catch(fail);
+        }));
+        rows.appendChild(row);
+      });
+    });
+  }
   function loadTokens() {
     return api("GET", "/api/editor/tokens").then(function (list) {
       var rows = doc.querySelector("#tokens tbody");
@@ -191,11 +212,12 @@
     });
   }
   if (view === "people") {
-    loadPeople().then(loadTokens).catch(fail);
+    loadPeople().then(loadPending).then(loadTokens).catch(fail);
     onSubmit("invite", function (v, form) {
       return api("POST", "/api/staff/invitations", v).then(function (inv) {
         say("Đã gửi lời mời tới " + inv.email + ".", false);
         form.reset();
+        return loadPending();
       });
     });
     onSubmit("new-token", function (v, form) {

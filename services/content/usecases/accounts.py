@@ -22,7 +22,7 @@ from shared.contracts.staff import StaffMailKind, StaffMailRequested
 Mailer = Callable[[StaffMailRequested], Awaitable[None]]
 LINK_GONE = "liên kết không còn dùng được (đã dùng hoặc đã hết hạn)"
 WRONG = "email hoặc mật khẩu không đúng"
-TOO_MANY = "đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút hoặc đặt lại mật khẩu"
+TOO_MANY = "đăng nhập sai quá nhiều lần; hãy thử lại sau 30 phút hoặc đặt lại mật khẩu"
 
 
 def check_password(password: str) -> None:
@@ -85,6 +85,14 @@ class Accounts:
             raise NotFound(LINK_GONE)
         return found
 
+    async def pending(self) -> list[tuple[str, Invitation]]:
+        return await self._store.pending_invitations(datetime.now(UTC))
+
+    async def revoke_invitation(self, ref: str) -> None:
+        """The link stops working (to send it again: revoke, then invite again)."""
+        if not await self._store.drop_invitation(ref):
+            raise NotFound("no such invitation (used, expired or revoked)")
+
     async def accept(self, token: str, password: str) -> StaffMember:
         check_password(password)  # before the invitation is used up
         invitation = await self._store.use_invitation(token, datetime.now(UTC))
@@ -99,7 +107,11 @@ class Accounts:
         now = datetime.now(UTC)
         window = int(now.timestamp() // rules.ATTEMPT_WINDOW.total_seconds())
         keys = [f"account:{staff_id(email)}", f"address:{address_key}"]
-        account_failures, address_failures = await self._store.failures_of(keys, window)
+        # This window's failures and the last one's: five failures a minute apart are
+        # counted together even when a window ends between them.
+        this = await self._store.failures_of(keys, window)
+        last = await self._store.failures_of(keys, window - 1)
+        account_failures, address_failures = (a + b for a, b in zip(this, last, strict=True))
         if (
             account_failures >= rules.FAILURES_PER_ACCOUNT
             or address_failures >= rules.FAILURES_PER_ADDRESS
