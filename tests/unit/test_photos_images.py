@@ -9,8 +9,8 @@ import zlib
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
-from services.content.photos.images import MAX_BYTES, process
-from services.content.photos.model import widths_for
+from services.content.photos.images import process
+from services.content.photos.model import MAX_BYTES, widths_for
 from shared.contracts.errors import Invalid, TooLarge
 
 SECRET = b"secret-marker"

@@ -5,28 +5,32 @@ a thread, and at most two at once, so a burst of sign-ins neither stalls the eve
 takes more than 128 MiB."""
 
 import asyncio
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 HASHER = PasswordHasher()
-# A hash of nothing anyone knows: checked against when the address has no account, so that
-# an unknown address takes as long to refuse as a wrong password (no account probing).
-_DECOY = HASHER.hash("no account has this password")
 
 
 class Passwords:
     def __init__(self, hasher: PasswordHasher = HASHER, at_once: int = 2) -> None:
         self._hasher = hasher
         self._slots = asyncio.Semaphore(at_once)
+        # A hash of nothing anyone knows: checked against when the address has no account,
+        # so an unknown address takes as long to refuse as a wrong password (no probing).
+        # Made with the first sign-in, not at start (64 MiB and 50 ms of work).
+        self._decoy: str | None = None
 
     async def hash(self, password: str) -> str:
         async with self._slots:
             return await asyncio.to_thread(self._hasher.hash, password)
 
     async def matches(self, stored: str | None, password: str) -> bool:
+        if stored is None and self._decoy is None:
+            self._decoy = await self.hash(secrets.token_urlsafe(16))
         async with self._slots:
-            matched = await asyncio.to_thread(self._verify, stored or _DECOY, password)
+            matched = await asyncio.to_thread(self._verify, stored or self._decoy or "", password)
         return matched and stored is not None
 
     def _verify(self, stored: str, password: str) -> bool:

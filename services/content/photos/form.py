@@ -7,8 +7,8 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import ValidationError
 
-from services.content.photos.images import MAX_BYTES
 from services.content.photos.library import PhotoText
+from services.content.photos.model import MAX_BYTES
 from services.content.photos.schemas import PhotoTextIn
 from shared.contracts.errors import Invalid, Malformed, TooLarge
 

@@ -14,11 +14,9 @@ from functools import cache
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from services.content.photos.model import Format, widths_for
+from services.content.photos.model import MAX_BYTES, MAX_PIXELS, Format, widths_for
 from shared.contracts.errors import Invalid, TooLarge
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 40_000_000
 MAX_SIDE = 16_383  # WebP's limit: every variant of a photo within it can be encoded
 # What Pillow is allowed to identify a file as; GIF, TIFF, BMP, SVG (not an image format
 # to Pillow anyway) and the rest are refused however they are named or declared.

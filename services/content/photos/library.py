@@ -5,11 +5,11 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.content.photos import images
 from services.content.photos.catalogue import PhotoCatalogue
 from services.content.photos.files import GridFSFiles, PhotoFiles
 from services.content.photos.model import (
@@ -24,6 +24,9 @@ from services.content.photos.model import (
 )
 from shared.contracts.errors import Conflict, NotFound, Throttled
 from shared.platform.db import Document
+
+if TYPE_CHECKING:  # Pillow is imported with the first upload (_decode_and_resize)
+    from services.content.photos.images import Encoded, Processed
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +49,7 @@ def new_photo_id() -> str:
     return secrets.token_hex(ID_LENGTH // 2)
 
 
-def _stored(encoded: images.Encoded) -> StoredFile:
+def _stored(encoded: "Encoded") -> StoredFile:
     size = len(encoded.data)
     return StoredFile(encoded.width, encoded.height, encoded.format, size, encoded.etag)
 
@@ -122,14 +125,14 @@ class PhotoLibrary:
         log.info("photo.uploaded", photo_id=photo.id, by=by, bytes=len(data))
         return photo
 
-    async def _process(self, data: bytes) -> images.Processed:
+    async def _process(self, data: bytes) -> "Processed":
         if self._waiting >= MAX_WAITING:
             raise Throttled("too many photos are being processed; try again in a minute")
         self._waiting += 1
         try:
             async with self._decoding:
                 # In a worker thread: the event loop keeps answering while Pillow works.
-                return await asyncio.to_thread(images.process, data)
+                return await asyncio.to_thread(_decode_and_resize, data)
         finally:
             self._waiting -= 1
 
@@ -201,7 +204,15 @@ class PhotoLibrary:
         return data
 
 
+def _decode_and_resize(data: bytes) -> "Processed":
+    # Pillow is imported with the first upload, not at start: a replica that never takes
+    # one keeps its few megabytes (the idle-memory goal, docs/performance.md).
+    from services.content.photos import images
+
+    images.guard_decoder()
+    return images.process(data)
+
+
 def build_photos(db: AsyncDatabase[Document]) -> PhotoLibrary:
     """The library on the service's database: records in `photos`, files in GridFS."""
-    images.guard_decoder()
     return PhotoLibrary(PhotoCatalogue(db), GridFSFiles(db))

@@ -9,6 +9,9 @@ from typing import Literal
 # The widths a layout asks for: a phone's column (320, 640 at 2x), a tablet or a desktop
 # column (1024) and a wide desktop or 2x column (1600). Never more than the photo has.
 WIDTHS = (320, 640, 1024, 1600)
+# An upload's limits (the edge checks the bytes; images.py the pixels, once decoding).
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 40_000_000
 ID_LENGTH = 20  # hex digits: 80 random bits, made by the server
 ID_PATTERN = rf"[0-9a-f]{{{ID_LENGTH}}}"
 

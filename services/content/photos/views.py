@@ -10,9 +10,14 @@ from services.content.entrypoints.auth import require_staff
 from services.content.entrypoints.keys import SETTINGS
 from services.content.entrypoints.pages import page
 from services.content.photos.form import read_upload
-from services.content.photos.images import MAX_BYTES, MAX_PIXELS
 from services.content.photos.keys import PHOTOS
-from services.content.photos.model import CONTENT_TYPES, WIDTHS, parse_variant_path
+from services.content.photos.model import (
+    CONTENT_TYPES,
+    MAX_BYTES,
+    MAX_PIXELS,
+    WIDTHS,
+    parse_variant_path,
+)
 from services.content.photos.schemas import (
     DeleteQuery,
     PhotoList,
