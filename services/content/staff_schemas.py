@@ -4,13 +4,29 @@ and script tokens (they also generate its OpenAPI document)."""
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.content.domain.editors import Role
 from services.content.domain.staff import MAX_PASSWORD
 from shared.contracts.text import ONE_LINE
 
-Email = Annotated[EmailStr, Field(max_length=254)]
+
+def _address(value: str) -> str:
+    """Checked by email-validator (syntax and domain form, no DNS), imported with the first
+    address rather than at start."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"value is not a valid email address: {error}") from None
+
+
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=254, json_schema_extra={"format": "email"}),
+    AfterValidator(_address),
+]
 Name = Annotated[str, Field(min_length=1, max_length=120, pattern=ONE_LINE)]
 # Length rules are the use case's (a clear Vietnamese message); this only bounds the body.
 Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD)]

@@ -16,6 +16,8 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from shared.platform.memory import release_free_memory
+
 REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -70,7 +72,9 @@ class ApiSpec:
     def __init__(self, title: str, version: str, description: str) -> None:
         self.title, self.version, self.description = title, version, description
         self.operations: list[Route] = []
-        self._document: dict[str, Any] | None = None
+        # Kept as the JSON answer's bytes, not as the document's dicts: a few hundred KB
+        # instead of megabytes of Python objects for the life of the process.
+        self._encoded: bytes | None = None
 
     def operation(
         self,
@@ -99,7 +103,7 @@ class ApiSpec:
                 body_media_type,
             )
         )
-        self._document = None
+        self._encoded = None
 
     def route(
         self,
@@ -133,9 +137,13 @@ class ApiSpec:
             )
 
     def document(self) -> dict[str, Any]:
-        if self._document is None:
-            self._document = self._build()
-        return self._document
+        return self._build()
+
+    def encoded(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = _dumps(self._build()).encode()
+            release_free_memory()  # building it took megabytes that are free now
+        return self._encoded
 
     def _build(self) -> dict[str, Any]:
         models = {
@@ -167,7 +175,9 @@ class ApiSpec:
         """Serve `/openapi.json` and a plain `/docs` page that lists every operation."""
 
         async def openapi_json(_: web.Request) -> web.Response:
-            return web.json_response(self.document(), dumps=_dumps)
+            return web.Response(
+                body=self.encoded(), content_type="application/json", charset="utf-8"
+            )
 
         async def docs(_: web.Request) -> web.Response:
             return web.Response(text=self._docs_page(), content_type="text/html")

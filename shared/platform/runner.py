@@ -22,6 +22,7 @@ from aiohttp import web
 from shared.platform.access_log import ACCESS_LOG
 from shared.platform.http import DRAINING
 from shared.platform.logs import configure_logging
+from shared.platform.memory import release_free_memory
 from shared.platform.settings import ServiceSettings, load_settings
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -62,6 +63,7 @@ async def serve(app: web.Application, host: str, port: int) -> None:
     # overflows aiohttp's default accept queue of 128, and the kernel drops the excess.
     site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
     await site.start()
+    release_free_memory()  # what starting up allocated once and freed
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

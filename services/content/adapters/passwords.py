@@ -6,25 +6,38 @@ takes more than 128 MiB."""
 
 import asyncio
 import secrets
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
-HASHER = PasswordHasher()
+
+def _hasher() -> "PasswordHasher":
+    # Imported with the first hash, not at start: most requests never need it (and every
+    # megabyte counts against the idle-memory goal, docs/performance.md).
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 class Passwords:
-    def __init__(self, hasher: PasswordHasher = HASHER, at_once: int = 2) -> None:
-        self._hasher = hasher
+    def __init__(self, at_once: int = 2) -> None:
+        self._hasher: PasswordHasher | None = None
         self._slots = asyncio.Semaphore(at_once)
         # A hash of nothing anyone knows: checked against when the address has no account,
         # so an unknown address takes as long to refuse as a wrong password (no probing).
         # Made with the first sign-in, not at start (64 MiB and 50 ms of work).
         self._decoy: str | None = None
 
+    @property
+    def hasher(self) -> "PasswordHasher":
+        if self._hasher is None:
+            self._hasher = _hasher()
+        return self._hasher
+
     async def hash(self, password: str) -> str:
         async with self._slots:
-            return await asyncio.to_thread(self._hasher.hash, password)
+            return await asyncio.to_thread(self.hasher.hash, password)
 
     async def matches(self, stored: str | None, password: str) -> bool:
         if stored is None and self._decoy is None:
@@ -34,7 +47,9 @@ class Passwords:
         return matched and stored is not None
 
     def _verify(self, stored: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
-            return self._hasher.verify(stored, password)
+            return self.hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return False
