@@ -191,7 +191,7 @@ async def test_an_invited_contributor_writes_an_editor_publishes_and_readers_get
     for name, agent, phone in (("phone", PHONE_AGENT, True), ("desktop", DESKTOP_AGENT, False)):
         reader = await (await new_context(browser, portal, agent, phone=phone)).new_page()
         responses: list[Response] = []
-        reader.on("response", lambda response: responses.append(response))
+        reader.on("response", lambda response, seen=responses: seen.append(response))
         await reader.goto(url)
         figure = reader.locator(".story-body figure img")
         await expect(figure).to_be_visible()
