@@ -7,6 +7,7 @@ every staff page, at 390, 768 and 1280 px, go to the artefacts."""
 import io
 import re
 import uuid
+from collections.abc import Callable
 
 import pytest
 from PIL import Image, ImageDraw
@@ -62,6 +63,13 @@ OVERFLOWS = """() => {
   }
   return out;
 }"""
+
+
+def recorder(into: list[Response]) -> Callable[[Response], None]:
+    def record(response: Response) -> None:
+        into.append(response)
+
+    return record
 
 
 def photo_jpeg() -> bytes:
@@ -191,7 +199,7 @@ async def test_an_invited_contributor_writes_an_editor_publishes_and_readers_get
     for name, agent, phone in (("phone", PHONE_AGENT, True), ("desktop", DESKTOP_AGENT, False)):
         reader = await (await new_context(browser, portal, agent, phone=phone)).new_page()
         responses: list[Response] = []
-        reader.on("response", lambda response, seen=responses: seen.append(response))
+        reader.on("response", recorder(responses))
         await reader.goto(url)
         figure = reader.locator(".story-body figure img")
         await expect(figure).to_be_visible()
