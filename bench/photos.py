@@ -24,10 +24,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import PIL
 from gridfs import AsyncGridFSBucket
 from PIL import Image
+from report import Result, publish
 
 from services.content.photos import images
 from services.content.photos.files import GridFSFiles
@@ -36,6 +38,7 @@ from services.content.photos.markup import SRC_WIDTH
 from shared.platform.db import make_client
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+RESULTS: list[Result] = []
 MONGO_URL = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/")
 FILLER_BYTES = 300_000  # a typical stored file (variants 20–400 KB, originals MBs)
 BUCKET_SIZES = (0, 100, 200, 400)  # filler files in the bucket when one photo is read
@@ -125,6 +128,8 @@ async def processing(data: bytes) -> images.Processed:
         print(f"  {width:5d} px: {row}")
     print(f"  original ({made.original.format}, metadata stripped): "
           f"{len(made.original.data) / 1e6:.2f} MB")  # fmt: skip
+    RESULTS.append(Result("photo 12 MP: decode, strip, 8 variants", full * 1000, "ms",
+                          decode * 1000, "Pillow decode only"))  # fmt: skip
     return made
 
 
@@ -139,6 +144,10 @@ def phone_weight(made: images.Processed) -> None:
     fallback = next(v for v in made.variants if v.width == SRC_WIDTH and v.format != "webp")
     print(f"  without WebP or srcset (src {SRC_WIDTH} px {fallback.format}): "
           f"{len(fallback.data) / 1024:.1f} KB")  # fmt: skip
+    phone = min(w for w in webp if w >= 390 * 2)
+    RESULTS.append(Result("photo 12 MP: cover on a 390 px phone at 2x (WebP)",
+                          webp[phone] / 1024, "KB", len(fallback.data) / 1024,
+                          f"{SRC_WIDTH} px {fallback.format} without srcset"))  # fmt: skip
 
 
 async def upload(data: bytes) -> None:
@@ -153,6 +162,11 @@ async def upload(data: bytes) -> None:
         blocking = await longest_stall(inline(data))
         print(f"event loop's longest stall during an upload: {threaded[1] * 1000:5.1f} ms "
               f"(baseline, processing on the loop: {blocking[1] * 1000:5.0f} ms)")  # fmt: skip
+        RESULTS.append(Result("photo 12 MP: upload, processed and stored in GridFS",
+                              took * 1000, "ms"))  # fmt: skip
+        RESULTS.append(Result("photo 12 MP: event loop's longest stall while uploading",
+                              threaded[1] * 1000, "ms", blocking[1] * 1000,
+                              "processing on the loop"))  # fmt: skip
         await bucket_reads(client[name])
     finally:
         await client.drop_database(name)
@@ -191,6 +205,7 @@ async def main() -> None:
     made = await processing(data)
     phone_weight(made)
     await upload(data)
+    publish(RESULTS)
     print("Next: docs/photos.md keeps these figures; rerun after changing images.py.")
 
 

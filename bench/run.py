@@ -22,7 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import load, table
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("content_http", "counter_streams", "notifier_send", "idle_memory", "dashboard")
+BENCHMARKS = (
+    "content_http",
+    "counter_streams",
+    "notifier_send",
+    "idle_memory",
+    "dashboard",
+    "photos",
+)
 
 
 def machine() -> str:
