@@ -59,7 +59,8 @@ def _token_out(info: TokenInfo) -> TokenOut:
 async def _signed_in(request: web.Request, member: StaffMember, status: int = 200) -> web.Response:
     """Answer with who signed in, and their new session's cookies."""
     token, session = await request.app[ACCOUNTS].open_session(member)
-    response = json_response(Me(name=member.name, role=member.role, email=member.email), status)
+    me = Me(name=member.name, role=member.role, email=member.email, id=member.id)
+    response = json_response(me, status)
     request.app[AUTH].start_session(response, token, session)
     return response
 
