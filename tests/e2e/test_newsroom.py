@@ -249,3 +249,34 @@ async def test_every_staff_page_fits_its_width(
             path=artifact(f"staff{path.replace('/', '-')}-{width}.png"), full_page=True
         )
     await context.close()
+
+
+async def test_a_save_over_someone_elses_change_is_refused_in_plain_vietnamese(
+    portal: Portal, browser: Browser
+) -> None:
+    pages = []
+    for _ in range(2):
+        page = await (await new_context(browser, portal, DESKTOP_AGENT)).new_page()
+        await sign_in(page)
+        pages.append(page)
+    first, second = pages
+    title = f"Bài hai người sửa {uuid.uuid4().hex[:6]}"
+    await first.get_by_role("button", name="Viết bài mới").click()
+    await first.locator("#article-form").get_by_label("Tiêu đề", exact=True).fill(title)
+    await first.get_by_role("button", name="Lưu nháp").click()
+    await expect(first.locator("#article-state")).to_have_attribute("data-status", "draft")
+    await second.get_by_role("button", name="Làm mới danh sách").click()
+    await second.get_by_role("button", name=f"Sửa bài: {title}").click()
+    await expect(second.locator("#f-title")).to_have_value(title)
+
+    await first.locator("#f-title").fill(f"{title} (bản của người thứ nhất)")
+    await first.get_by_role("button", name="Lưu nháp").click()
+    await expect(first.locator("#editor-status")).to_have_text("Đã lưu.")
+    await second.locator("#f-title").fill(f"{title} (bản của người thứ hai)")
+    await second.get_by_role("button", name="Lưu nháp").click()
+    await expect(second.locator("#editor-status")).to_contain_text(
+        "đã được người khác thay đổi trong lúc bạn làm việc"
+    )
+    await second.screenshot(path=artifact("staff-editor-conflict.png"), full_page=True)
+    for page in pages:
+        await page.context.close()
