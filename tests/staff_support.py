@@ -1,7 +1,6 @@
 """Staff for the tests: a script token stored as an operator makes one, and the first
 administrator made the way a new install does it (EDITOR_TOKEN, then email and password)."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 import aiohttp
 from pymongo import MongoClient
 
+from services.content.adapters.editors import token_hash
 from tests.support import MONGO_URL
 
 ADMIN_EMAIL = "quan-tri@so-vhttdl.example.vn"
@@ -20,10 +20,10 @@ def register_script_token(db_name: str, token: str, role: str = "admin") -> None
     client: MongoClient[dict[str, Any]] = MongoClient(MONGO_URL)
     try:
         client[db_name]["editors"].update_one(
-            {"_id": hashlib.sha256(token.encode()).hexdigest()},
+            {"_id": token_hash(token)},
             {
                 "$setOnInsert": {
-                    "ref": hashlib.sha256(token.encode()).hexdigest()[:12],
+                    "ref": token_hash(token)[:12],
                     "name": "test script",
                     "role": role,
                     "created_at": datetime.now(UTC),

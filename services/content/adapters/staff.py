@@ -6,29 +6,20 @@ account's `_id` is derived from its address, so two invitations accepted at once
 make two accounts for one person (a unique insert decides).
 """
 
-import hashlib
-import secrets
 from dataclasses import asdict
 from datetime import UTC, datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.content.adapters.editors import token_hash
 from services.content.domain.staff import Invitation, Session, StaffMember
 from shared.platform.db import Document
 from shared.platform.storage.writes import insert_or_ignore, upsert
 
 
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def staff_id(email: str) -> str:
-    return "s" + digest(email)[:24]
+    return "s" + token_hash(email)[:24]
 
 
 def _member(document: Document) -> StaffMember:
@@ -41,6 +32,11 @@ def _member(document: Document) -> StaffMember:
         session_epoch=int(document["session_epoch"]),
         created_at=document["created_at"],
     )
+
+
+def _invitation(document: Document) -> Invitation:
+    fields = {key: value for key, value in document.items() if key != "_id"}
+    return Invitation(**fields)
 
 
 def _alive(document: Document | None, now: datetime) -> Document | None:
@@ -94,33 +90,22 @@ class StaffStore:
     # --- invitations and reset links: single use, by a unique delete ------------------------
 
     async def add_invitation(self, token: str, invitation: Invitation) -> None:
-        await self.invitations.insert_one({**asdict(invitation), "_id": digest(token)})
+        await self.invitations.insert_one({**asdict(invitation), "_id": token_hash(token)})
 
     async def invitation(self, token: str, now: datetime) -> Invitation | None:
-        found = _alive(await self.invitations.find_one({"_id": digest(token)}), now)
-        if found is None:
-            return None
-        del found["_id"]
-        return Invitation(**found)
+        found = _alive(await self.invitations.find_one({"_id": token_hash(token)}), now)
+        return None if found is None else _invitation(found)
 
     async def use_invitation(self, token: str, now: datetime) -> Invitation | None:
         """Take the invitation away (once: the delete decides who used it)."""
-        found = _alive(await self.invitations.find_one_and_delete({"_id": digest(token)}), now)
-        if found is None:
-            return None
-        del found["_id"]
-        return Invitation(**found)
+        found = _alive(await self.invitations.find_one_and_delete({"_id": token_hash(token)}), now)
+        return None if found is None else _invitation(found)
 
     async def pending_invitations(self, now: datetime) -> list[tuple[str, Invitation]]:
         """Invitations not used nor expired, each with its reference (the secret's hash:
         it names the invitation, and cannot be turned back into the link)."""
-        found = await self.invitations.find({}).sort("expires_at").to_list()
-        pending = []
-        for document in found:
-            if _alive(document, now) is not None:
-                ref = str(document.pop("_id"))
-                pending.append((ref, Invitation(**document)))
-        return pending
+        found = self.invitations.find({"expires_at": {"$gt": now}}).sort("expires_at")
+        return [(str(document["_id"]), _invitation(document)) async for document in found]
 
     async def drop_invitation(self, ref: str) -> bool:
         result = await self.invitations.delete_one({"_id": ref})
@@ -128,27 +113,27 @@ class StaffStore:
 
     async def add_reset(self, token: str, member_id: str, expires_at: datetime) -> None:
         await self.resets.insert_one(
-            {"_id": digest(token), "staff_id": member_id, "expires_at": expires_at}
+            {"_id": token_hash(token), "staff_id": member_id, "expires_at": expires_at}
         )
 
     async def use_reset(self, token: str, now: datetime) -> str | None:
-        found = _alive(await self.resets.find_one_and_delete({"_id": digest(token)}), now)
+        found = _alive(await self.resets.find_one_and_delete({"_id": token_hash(token)}), now)
         return None if found is None else str(found["staff_id"])
 
     # --- sessions ---------------------------------------------------------------------------
 
     async def add_session(self, token: str, session: Session) -> None:
-        await self.sessions.insert_one({**asdict(session), "_id": digest(token)})
+        await self.sessions.insert_one({**asdict(session), "_id": token_hash(token)})
 
     async def session(self, token: str, now: datetime) -> Session | None:
-        found = _alive(await self.sessions.find_one({"_id": digest(token)}), now)
+        found = _alive(await self.sessions.find_one({"_id": token_hash(token)}), now)
         if found is None:
             return None
         del found["_id"]
         return Session(**found)
 
     async def end_session(self, token: str) -> None:
-        await self.sessions.delete_one({"_id": digest(token)})
+        await self.sessions.delete_one({"_id": token_hash(token)})
 
     # --- sign-in failures, counted per fixed window -----------------------------------------
 

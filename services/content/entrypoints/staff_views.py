@@ -9,7 +9,13 @@ from aiohttp import web
 from services.content.adapters.editors import TokenInfo
 from services.content.adapters.visitors import client_ip
 from services.content.domain.staff import Invitation, StaffMember
-from services.content.entrypoints.auth import AUTH, SESSION_COOKIE, caller, require_staff
+from services.content.entrypoints.auth import (
+    AUTH,
+    SESSION_COOKIE,
+    Caller,
+    caller,
+    require_staff,
+)
 from services.content.entrypoints.keys import ACCOUNTS, SETTINGS, TOKENS, VISITORS
 from services.content.schemas import TokenCreated, TokenRequest
 from services.content.staff_schemas import (
@@ -56,11 +62,21 @@ def _token_out(info: TokenInfo) -> TokenOut:
     return TokenOut.model_validate(info.__dict__)
 
 
+def _me(found: Caller) -> Me:
+    """Who is asking: a person (with their address and id), or a script token's name."""
+    member = found.member
+    return Me(
+        name=found.editor.name,
+        role=found.editor.role,
+        email=member.email if member else None,
+        id=member.id if member else None,
+    )
+
+
 async def _signed_in(request: web.Request, member: StaffMember, status: int = 200) -> web.Response:
     """Answer with who signed in, and their new session's cookies."""
     token, session = await request.app[ACCOUNTS].open_session(member)
-    me = Me(name=member.name, role=member.role, email=member.email, id=member.id)
-    response = json_response(me, status)
+    response = json_response(_me(Caller(member.editor, member)), status)
     request.app[AUTH].start_session(response, token, session)
     return response
 
@@ -102,16 +118,7 @@ async def sign_out_everywhere(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
-    found = await caller(request)
-    member = found.member
-    return json_response(
-        Me(
-            name=found.editor.name,
-            role=found.editor.role,
-            email=member.email if member else None,
-            id=member.id if member else None,
-        )
-    )
+    return json_response(_me(await caller(request)))
 
 
 async def invite(request: web.Request) -> web.Response:

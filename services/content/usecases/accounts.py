@@ -11,8 +11,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from services.content.adapters.editors import new_token
 from services.content.adapters.passwords import Passwords
-from services.content.adapters.staff import StaffStore, new_secret, staff_id
+from services.content.adapters.staff import StaffStore, staff_id
 from services.content.domain import staff as rules
 from services.content.domain.editors import Role
 from services.content.domain.staff import Invitation, Session, StaffMember, normal_email
@@ -72,7 +73,7 @@ class Accounts:
         email = normal_email(email)
         if await self._store.member(staff_id(email)) is not None:
             raise Conflict("this address has an account already")
-        token = new_secret()
+        token = new_token()
         expires = datetime.now(UTC) + rules.INVITATION_LIFETIME
         invitation = Invitation(email, name, role, by, expires)
         await self._store.add_invitation(token, invitation)
@@ -126,7 +127,7 @@ class Accounts:
         return member
 
     async def open_session(self, member: StaffMember) -> tuple[str, Session]:
-        token = new_secret()
+        token = new_token()
         expires = datetime.now(UTC) + rules.SESSION_LIFETIME
         session = Session(member.id, member.session_epoch, secrets.token_urlsafe(24), expires)
         await self._store.add_session(token, session)
@@ -157,7 +158,7 @@ class Accounts:
         member = await self._store.member(staff_id(normal_email(email)))
         if member is None or not member.active:
             return
-        token = new_secret()
+        token = new_token()
         expires = datetime.now(UTC) + rules.RESET_LIFETIME
         await self._store.add_reset(token, member.id, expires)
         link = f"/bien-tap/dat-lai-mat-khau#{token}"
