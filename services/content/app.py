@@ -189,5 +189,6 @@ async def _build(
     supervisor.start("scheduler", scheduler.run())
     supervisor.start("cache-reload", reader.run())
     supervisor.start("view-spool", spool.run())
+    supervisor.start("staff-expiry", accounts.run())
     supervisor.start("site-identity", site.run())
     supervisor.start("sections", sections.run())

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
 
+from services.content.entrypoints.keys import ACCOUNTS
 from tests.content_support import (
     BOOTSTRAP,
     SECTION,
@@ -18,7 +19,14 @@ from tests.content_support import (
     replica,
     settings_for,
 )
-from tests.staff_support import ADMIN_EMAIL, StaffSession, cookie_client, first_admin, sign_in
+from tests.staff_support import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    StaffSession,
+    cookie_client,
+    first_admin,
+    sign_in,
+)
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -252,3 +260,29 @@ async def test_a_pending_invitation_is_listed_and_a_revoked_one_no_longer_works(
             assert response.status == 404
         async with http.get(invitations) as response:
             assert (await response.json())["items"] == []
+
+
+async def test_the_sweep_deletes_what_has_expired_and_nothing_else(
+    client: Client, db_name: str, mongo: AsyncMongoClient[Any]
+) -> None:
+    async with cookie_client() as http:
+        await first_admin(http, base(client), BOOTSTRAP)
+        await sign_in(http, base(client), ADMIN_EMAIL, ADMIN_PASSWORD)  # a second session
+        for email in ("doan-1@so.example.vn", "doan-2@so.example.vn"):
+            wrong = {"email": email, "password": "không phải mật khẩu"}
+            async with http.post(f"{base(client)}/api/staff/sign-in", json=wrong) as response:
+                assert response.status == 403
+    db = mongo[db_name]
+    failures = await db["signin_failures"].find({}).to_list()
+    assert len(failures) == 3  # two addresses guessed, one client address
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    stale = [d["_id"] for d in failures if str(d["_id"]).startswith("account:")][:1]
+    await db["signin_failures"].update_one({"_id": stale[0]}, {"$set": {"expires_at": past}})
+    kept, ended = await db["staff_sessions"].find({}).to_list()
+    await db["staff_sessions"].update_one({"_id": ended["_id"]}, {"$set": {"expires_at": past}})
+
+    await client.app[ACCOUNTS].sweep()
+
+    left = {d["_id"] for d in await db["signin_failures"].find({}).to_list()}
+    assert left == {d["_id"] for d in failures} - set(stale)
+    assert [d["_id"] for d in await db["staff_sessions"].find({}).to_list()] == [kept["_id"]]

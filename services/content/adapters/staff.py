@@ -152,5 +152,10 @@ class StaffStore:
                 {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires_at}},
             )
 
-    async def forget_failures(self, before: datetime) -> None:
-        await self.failures.delete_many({"expires_at": {"$lt": before}})
+    # --- what has expired ------------------------------------------------------------------
+
+    async def forget_expired(self, now: datetime) -> None:
+        """Delete the sign-in failures, sessions, invitations and reset links that expired
+        (FerretDB has no TTL index to do it)."""
+        for collection in (self.failures, self.sessions, self.invitations, self.resets):
+            await collection.delete_many({"expires_at": {"$lt": now}})

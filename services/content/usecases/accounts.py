@@ -6,10 +6,13 @@ never talks SMTP. The request that asks for it is answered only after the broker
 the event, so an invitation the administrator saw accepted is never silently lost.
 """
 
+import asyncio
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+
+import structlog
 
 from services.content.adapters.editors import new_token
 from services.content.adapters.passwords import Passwords
@@ -19,6 +22,8 @@ from services.content.domain.editors import Role
 from services.content.domain.staff import Invitation, Session, StaffMember, normal_email
 from shared.contracts.errors import Conflict, Forbidden, Invalid, NotFound, Throttled
 from shared.contracts.staff import StaffMailKind, StaffMailRequested
+
+log = structlog.get_logger(__name__)
 
 Mailer = Callable[[StaffMailRequested], Awaitable[None]]
 LINK_GONE = "liên kết không còn dùng được (đã dùng hoặc đã hết hạn)"
@@ -175,6 +180,21 @@ class Accounts:
             member.id, password_hash=await self._passwords.hash(password)
         )
         return changed or member
+
+    # --- what has expired ----------------------------------------------------------------------
+
+    async def sweep(self) -> None:
+        await self._store.forget_expired(datetime.now(UTC))
+
+    async def run(self) -> None:
+        """Now and then, the expired documents go: without this every wrong password would
+        leave a document for ever (per guessed address: what an attacker controls)."""
+        while True:
+            await asyncio.sleep(rules.ATTEMPT_WINDOW.total_seconds())
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("accounts.sweep_failed")
 
     # --- people -------------------------------------------------------------------------------
 
