@@ -280,3 +280,21 @@ async def test_a_save_over_someone_elses_change_is_refused_in_plain_vietnamese(
     await second.screenshot(path=artifact("staff-editor-conflict.png"), full_page=True)
     for page in pages:
         await page.context.close()
+
+
+async def test_the_photo_library_uploads_with_the_sessions_csrf_token(
+    portal: Portal, browser: Browser
+) -> None:
+    page = await (await new_context(browser, portal, DESKTOP_AGENT)).new_page()
+    await sign_in(page)
+    await page.goto("/bien-tap/anh")
+    form = page.locator("#photo-upload")
+    await form.get_by_label("Tệp ảnh").set_input_files(
+        {"name": "thu-vien.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    )
+    await form.get_by_label("Chú thích", exact=False).fill("Ảnh của thư viện")
+    await form.get_by_role("button", name="Tải lên").click()
+    await expect(page.locator("#photos-status")).to_contain_text(
+        "Đã tải lên “thu-vien.jpg” (2400×1600 px)", timeout=60_000
+    )
+    await page.context.close()

@@ -16,10 +16,7 @@
     status.textContent = text;
     status.className = "form-message" + (isError ? " error" : "");
   }
-  function csrf() {
-    var found = doc.cookie.split("; ").filter(function (c) { return c.indexOf("portal_csrf=") === 0; })[0];
-    return found ? decodeURIComponent(found.slice("portal_csrf=".length)) : "";
-  }
+  var csrf = window.Staff.csrf;  // the session's CSRF token, sent on every write
   // The body takes the JPEG (or PNG) sizes in one <img srcset>: the figure the rich editor
   // makes (its schema has no <picture>); each browser still takes the width it needs.
   function fallback(photo) {

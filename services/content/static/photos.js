@@ -16,10 +16,7 @@
   var nextCursor = null;
   var api = window.Staff.api;
 
-  function csrf() {  // for the upload, which goes by XMLHttpRequest (below)
-    var found = doc.cookie.split("; ").filter(function (c) { return c.indexOf("portal_csrf=") === 0; })[0];
-    return found ? decodeURIComponent(found.slice("portal_csrf=".length)) : "";
-  }
+  var csrf = window.Staff.csrf;  // the session's CSRF token, sent on every write
   function failure(status, data) {
     var error = new Error((data && data.error && data.error.message) || "HTTP " + status);
     error.status = status;

@@ -59,7 +59,8 @@
     b.addEventListener("click", onClick);
     return b;
   }
-  window.Staff = { api: api, roles: ROLES, signInAgain: signInAgain, cell: cell, button: button };
+  window.Staff = { api: api, csrf: csrf, roles: ROLES, signInAgain: signInAgain, cell: cell,
+    button: button };
 
   function $(id) { return doc.getElementById(id); }
   function say(text, isError) {
