@@ -8,7 +8,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from services.content.adapters.editors import EditorTokens, token_hash
 from services.content.domain.article import MOVES, Status
-from services.content.domain.editors import Editor, may_change
+from services.content.domain.editors import Editor, may_change, may_read
 from services.content.domain.staff import Session, StaffMember
 from services.content.entrypoints.auth import Authenticator
 from services.content.entrypoints.http_cache import matches
@@ -81,6 +81,10 @@ def test_a_contributor_changes_only_their_own_drafts() -> None:
     assert not may_change(mine, "s2", "draft")
     assert not may_change(Editor("Lan", "contributor"), None, "draft")  # a token owns nothing
     assert may_change(Editor("e", "editor"), "s2", "published")
+    assert may_read(mine, "s1") and not may_read(mine, "s2")
+    assert not may_read(Editor("Lan", "contributor"), None) and may_read(
+        Editor("e", "editor"), None
+    )
 
 
 async def test_only_the_hash_of_a_created_token_is_stored_and_it_then_works() -> None:

@@ -24,8 +24,12 @@ class Editor:
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
+def may_read(editor: Editor, owner: str | None) -> bool:
+    """Editors read any article; a contributor their own (a script token owns none)."""
+    return editor.may("editor") or (bool(editor.id) and owner == editor.id)
+
+
 def may_change(editor: Editor, owner: str | None, status: str) -> bool:
     """Editors change any article; a contributor only their own, before an editor takes it
     (a draft, or one waiting for review, which they may still withdraw)."""
-    mine = bool(editor.id) and owner == editor.id
-    return editor.may("editor") or (mine and status in {"draft", "review"})
+    return editor.may("editor") or (may_read(editor, owner) and status in {"draft", "review"})

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from services.content.domain.article import Article
 from services.content.domain.commands import ArticleDraft, ArticlePatch, ScheduleRequest
-from services.content.domain.editors import Editor, Role, may_change
+from services.content.domain.editors import Editor, Role, may_change, may_read
 from services.content.domain.sanitize import clean_body
 from services.content.entrypoints.auth import require_staff
 from services.content.entrypoints.keys import DELIVERIES, REVISIONS, SECTIONS, STORE, WORKFLOW
@@ -114,7 +114,7 @@ async def _readable(request: web.Request) -> tuple[Editor, Article]:
     """The article in the URL, for anyone who may read it: editors, or its contributor."""
     editor = await require_staff(request, "contributor")
     article = await request.app[STORE].get(_article_id(request))
-    if not editor.may("editor") and (not editor.id or article.owner != editor.id):
+    if not may_read(editor, article.owner):
         raise Forbidden(NOT_YOURS)
     return editor, article
 
