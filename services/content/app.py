@@ -21,7 +21,7 @@ from services.content.adapters.schedule import ScheduleBook
 from services.content.adapters.staff import StaffStore
 from services.content.adapters.store import ArticleStore
 from services.content.adapters.view_spool import ViewSpool
-from services.content.adapters.visitors import VisitorHasher
+from services.content.adapters.visitors import TrustedProxies, VisitorHasher
 from services.content.config import ContentSettings
 from services.content.domain.events import PRODUCER
 from services.content.entrypoints import consumers
@@ -44,6 +44,7 @@ from services.content.entrypoints.keys import (
     SITE,
     STORE,
     TOKENS,
+    TRUSTED,
     VISITORS,
     WORKFLOW,
 )
@@ -77,6 +78,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_app(settings: ContentSettings) -> web.Application:
     app = make_app(transient=TRANSIENT_ERRORS)
     app[SETTINGS] = settings
+    app[TRUSTED] = TrustedProxies(settings.trusted_proxies)
     app[BEACON_LIMITS] = BeaconLimits(
         settings.beacons_per_minute,
         settings.beacon_burst,

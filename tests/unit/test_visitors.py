@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from services.content.adapters.visitors import VisitorHasher, client_ip
+from services.content.adapters.visitors import TrustedProxies, VisitorHasher, client_ip
 from services.content.domain.agents import classify
 
-PROXY = [ip_network("10.0.0.0/8")]
+PROXY = TrustedProxies([ip_network("10.0.0.0/8")])
 
 
 def request(peer: str, forwarded: str | None = None):
@@ -142,3 +142,20 @@ async def test_the_salt_turns_at_local_midnight_and_is_read_once_a_day(zone: str
     assert sorted(salts.documents) == ["2026-11-26", "2026-11-27"]
     assert await hasher.visitor("203.0.113.5", "Firefox", last_second) == evening
     assert "203.0.113.5" not in str(salts.documents)
+
+
+def test_a_trusted_proxy_without_a_header_is_the_client() -> None:
+    assert client_ip(request("10.0.0.2"), PROXY) == "10.0.0.2"
+    assert client_ip(request("10.0.0.2", "10.0.0.9, 10.1.2.3"), PROXY) == "10.0.0.9"
+
+
+def test_no_trusted_proxy_means_the_header_is_never_believed() -> None:
+    assert client_ip(request("10.0.0.2", "198.51.100.7"), TrustedProxies([])) == "10.0.0.2"
+
+
+def test_a_flood_of_new_addresses_keeps_the_memo_bounded() -> None:
+    trusted = TrustedProxies([ip_network("10.0.0.0/8")])
+    for n in range(TrustedProxies.KNOWN * 2 + 5):
+        assert not trusted.trust(f"198.51.{n // 256 % 256}.{n % 256}-{n}")
+    assert len(trusted._known) <= TrustedProxies.KNOWN
+    assert trusted.trust("10.9.9.9")

@@ -7,7 +7,7 @@ from services.content.adapters.deliveries import Deliveries
 from services.content.adapters.editors import EditorTokens
 from services.content.adapters.outbox import OutboxRelay
 from services.content.adapters.store import ArticleStore
-from services.content.adapters.visitors import VisitorHasher
+from services.content.adapters.visitors import TrustedProxies, VisitorHasher
 from services.content.config import ContentSettings
 from services.content.entrypoints.beacon_limits import BeaconLimits
 from services.content.entrypoints.http_cache import ResponseCache
@@ -26,6 +26,8 @@ STORE = web.AppKey("store", ArticleStore)
 BUS = web.AppKey("bus", Bus)
 RELAY = web.AppKey("relay", OutboxRelay)
 VISITORS = web.AppKey("visitors", VisitorHasher)
+# TRUSTED_PROXIES, made once: whose X-Forwarded-For is believed.
+TRUSTED = web.AppKey("trusted", TrustedProxies)
 # The cached read side, for the JSON API and the pages alike.
 READER = web.AppKey("reader", ArticleReader)
 RESPONSES = web.AppKey("responses", ResponseCache)

@@ -16,7 +16,7 @@ from services.content.entrypoints.auth import (
     caller,
     require_staff,
 )
-from services.content.entrypoints.keys import ACCOUNTS, SETTINGS, TOKENS, VISITORS
+from services.content.entrypoints.keys import ACCOUNTS, TOKENS, TRUSTED, VISITORS
 from services.content.schemas import TokenCreated, TokenRequest
 from services.content.staff_schemas import (
     AcceptRequest,
@@ -92,7 +92,7 @@ async def sign_in(request: web.Request) -> web.Response:
     body = await read_model(request, SignInRequest)
     app = request.app
     # Failures are counted per address by the day's salted hash: no address is stored.
-    address = client_ip(request, app[SETTINGS].trusted_proxies)
+    address = client_ip(request, app[TRUSTED])
     address_key = await app[VISITORS].visitor(address, "sign-in", datetime.now(UTC))
     member = await app[ACCOUNTS].sign_in(body.email, body.password, address_key)
     return await _signed_in(request, member)

@@ -2,20 +2,19 @@
 
 import re
 from datetime import UTC, datetime
-from ipaddress import IPv4Network, IPv6Network
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from services.content.adapters.beacons import page_view
-from services.content.adapters.visitors import client_ip, from_trusted_proxy
+from services.content.adapters.visitors import TrustedProxies, client_ip, from_trusted_proxy
 from services.content.domain.agents import classify, device_class
 from services.content.entrypoints.keys import (
     BATCHER,
     BEACON_LIMITS,
     READER,
     RESPONSES,
-    SETTINGS,
+    TRUSTED,
     VISITORS,
 )
 from services.content.schemas import (
@@ -112,7 +111,7 @@ async def record_view(request: web.Request) -> web.Response:
     """Answer only after the broker confirmed the view, so an accepted view is never lost."""
     app = request.app
     # The address is only an input of the limits and the salted hash: never stored or queued.
-    address = client_ip(request, app[SETTINGS].trusted_proxies)
+    address = client_ip(request, app[TRUSTED])
     user_agent = request.headers.get("User-Agent", "")
     counted_agent = app[BEACON_LIMITS].admit(address, user_agent)
     if counted_agent is None:
@@ -125,7 +124,7 @@ async def record_view(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     visitor = await app[VISITORS].visitor(address, counted_agent, now)
     view = page_view(
-        view_id=view_id(request, app[SETTINGS].trusted_proxies),
+        view_id=view_id(request, app[TRUSTED]),
         visitor=visitor,
         path=beacon.path,
         # Only an article content has live counts as one: a made-up id is a view of the path.
@@ -143,7 +142,7 @@ async def record_view(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-def view_id(request: web.Request, trusted: list[IPv4Network | IPv6Network]) -> str | None:
+def view_id(request: web.Request, trusted: TrustedProxies) -> str | None:
     """The gateway's request id, which stays the same when the gateway sends the beacon to
     another replica; only the gateway's: a client could otherwise mute others' views."""
     request_id: str | None = request.get(REQUEST_ID)
