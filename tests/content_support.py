@@ -14,6 +14,7 @@ from services.content.adapters.store import ArticleStore
 from services.content.app import create_app
 from services.content.config import ContentSettings
 from shared.platform.db import Document
+from shared.platform.http import install_front
 from tests.staff_support import register_script_token
 from tests.support import AMQP_URL, MONGO_URL
 
@@ -44,7 +45,12 @@ def settings_for(db_name: str, exchange: str, **overrides: Any) -> ContentSettin
 async def replica(settings: ContentSettings) -> AsyncIterator[Client]:
     """One running content app (its own server, bus connection and background tasks)."""
     await asyncio.to_thread(register_script_token, settings.mongo_db, TOKEN)
-    async with TestClient(TestServer(create_app(settings))) as client:
+    app = create_app(settings)
+    async with TestClient(TestServer(app)) as client:
+        # As the service runs (shared/platform/runner.py): current cached reads answered
+        # before routing.
+        assert client.server.runner is not None and client.server.runner.server is not None
+        install_front(app, client.server.runner.server)
         yield client
 
 

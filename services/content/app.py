@@ -68,7 +68,7 @@ from shared.contracts.staff import StaffMailRequested
 from shared.platform.background import Supervisor
 from shared.platform.bus import Bus, PublishFailed
 from shared.platform.db import TRANSIENT_ERRORS, Document
-from shared.platform.http import ReadinessCheck, add_ops_routes, make_app
+from shared.platform.http import FRONT, ReadinessCheck, add_ops_routes, make_app
 from shared.platform.lifecycle import connections
 from shared.platform.quarantine import Quarantine
 
@@ -172,6 +172,7 @@ async def _build(
     app[RESPONSES] = ResponseCache(
         reader, settings.public_max_age, lambda: (site.revision, sections.revision)
     )
+    app[FRONT] = app[RESPONSES].front  # a current cached read skips routing and middleware
     tokens = EditorTokens(db)
     accounts = Accounts(
         StaffStore(db),

@@ -20,7 +20,7 @@ import structlog
 from aiohttp import web
 
 from shared.platform.access_log import ACCESS_LOG
-from shared.platform.http import DRAINING
+from shared.platform.http import DRAINING, install_front
 from shared.platform.logs import configure_logging
 from shared.platform.memory import release_free_memory
 from shared.platform.settings import ServiceSettings, load_settings
@@ -59,6 +59,8 @@ async def serve(app: web.Application, host: str, port: int) -> None:
         app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
     )
     await runner.setup()
+    assert runner.server is not None  # made by setup()
+    install_front(app, runner.server)
     # A burst of connections (thousands of widget streams reconnecting after a restart)
     # overflows aiohttp's default accept queue of 128, and the kernel drops the excess.
     site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)

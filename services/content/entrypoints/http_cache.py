@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from services.content.usecases.reading import ArticleReader
+from shared.platform.http import FrontAnswer
 
 JSON = "application/json"
 HTML = "text/html"
@@ -36,6 +37,8 @@ class Cached:
     generation: tuple[int, ...]
     answer: Built
     etag: str
+    headers: Mapping[str, str]  # those of the route, and the ETag
+    route: str  # the route's canonical path
 
 
 class ResponseCache:
@@ -72,28 +75,34 @@ class ResponseCache:
         headers: Mapping[str, str],
     ) -> web.Response:
         """The cached answer for this URL (built if missing or stale), or 304."""
-        cached = await self._get(request.path_qs, build)
-        all_headers = {**headers, "ETag": cached.etag}
-        answer = cached.answer
-        if answer.status == 200 and matches(request.headers.get("If-None-Match"), cached.etag):
-            return web.Response(status=304, headers=all_headers)
-        return web.Response(
-            body=answer.body,
-            status=answer.status,
-            content_type=answer.content_type,
-            # Text of every kind is UTF-8 and says so; JSON is UTF-8 by definition.
-            charset=None if answer.content_type == JSON else "utf-8",
-            headers=all_headers,
-        )
+        route = request.match_info.route.resource
+        canonical = route.canonical if route else "unmatched"
+        return _response(request, await self._get(request.path_qs, build, headers, canonical))
 
-    async def _get(self, key: str, build: Callable[[], Awaitable[Built]]) -> Cached:
+    def front(self, request: web.BaseRequest) -> FrontAnswer | None:
+        """A GET whose answer is cached and current, answered before routing (shared/
+        platform/http.py, install_front); None for anything else."""
+        if request.method != "GET":
+            return None
+        cached = self._entries.get(request.path_qs)
+        if cached is None or cached.generation != self._generation():
+            return None
+        return FrontAnswer(_response(request, cached), cached.route)
+
+    async def _get(
+        self,
+        key: str,
+        build: Callable[[], Awaitable[Built]],
+        headers: Mapping[str, str],
+        route: str,
+    ) -> Cached:
         generation = self._generation()
         cached = self._entries.get(key)
         if cached is not None and cached.generation == generation:
             return cached
         answer = await build()
         etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
-        cached = Cached(generation, answer, etag)
+        cached = Cached(generation, answer, etag, {**headers, "ETag": etag}, route)
         # Built from a state that changed meanwhile? Serve it, do not keep it.
         if generation == self._generation():
             self._keep(key, cached)
@@ -112,6 +121,21 @@ class ResponseCache:
             self._held -= len(old.answer.body) + len(key)
         self._entries[key] = cached
         self._held += size
+
+
+def _response(request: web.BaseRequest, cached: Cached) -> web.Response:
+    """The cached answer, or 304 if the client holds it."""
+    answer = cached.answer
+    if answer.status == 200 and matches(request.headers.get("If-None-Match"), cached.etag):
+        return web.Response(status=304, headers=cached.headers)
+    return web.Response(
+        body=answer.body,
+        status=answer.status,
+        content_type=answer.content_type,
+        # Text of every kind is UTF-8 and says so; JSON is UTF-8 by definition.
+        charset=None if answer.content_type == JSON else "utf-8",
+        headers=cached.headers,
+    )
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:

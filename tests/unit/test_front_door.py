@@ -1,0 +1,102 @@
+"""A current cached read is answered before routing, exactly as the handler would answer it."""
+
+from types import SimpleNamespace
+from typing import Any, cast
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY
+
+from services.content.entrypoints.http_cache import Built, ResponseCache
+from services.content.usecases.reading import ArticleReader
+from shared.platform.http import FRONT, install_front, make_app
+
+ROUTE = "/api/things/{name}"
+
+
+class Site:
+    """A response cache over a reader whose generation the test moves, and a counted handler."""
+
+    def __init__(self) -> None:
+        self.reader = SimpleNamespace(generation=0)
+        self.cache = ResponseCache(cast(ArticleReader, self.reader), max_age=30)
+        self.builds = 0
+        self.handled = 0
+
+    async def thing(self, request: web.Request) -> web.Response:
+        self.handled += 1
+
+        async def build() -> Built:
+            self.builds += 1
+            text = f'{{"name":"{request.match_info["name"]}","v":{self.reader.generation}}}'
+            return Built(text.encode())
+
+        return await self.cache.answer(request, build, {"Cache-Control": "public, max-age=30"})
+
+    def app(self) -> web.Application:
+        app = make_app()
+        app.router.add_get(ROUTE, self.thing)
+        app.router.add_post(ROUTE, self.thing)
+        app[FRONT] = self.cache.front
+        return app
+
+
+async def served(site: Site) -> TestClient[Any, Any]:
+    app = site.app()
+    client: TestClient[Any, Any] = TestClient(TestServer(app))
+    await client.start_server()
+    assert client.server.runner is not None and client.server.runner.server is not None
+    install_front(app, client.server.runner.server)
+    return client
+
+
+def count(status: str) -> float:
+    labels = {"method": "GET", "route": ROUTE, "status": status}
+    return REGISTRY.get_sample_value("portal_http_request_seconds_count", labels) or 0.0
+
+
+async def test_a_current_cached_read_skips_the_handler_and_answers_the_same() -> None:
+    site = Site()
+    client = await served(site)
+    try:
+        first = await client.get("/api/things/a")
+        before = count("200")
+        again = await client.get("/api/things/a", headers={"X-Request-Id": "abc123"})
+        assert (site.handled, site.builds) == (1, 1)  # the second never reached the handler
+        assert await again.read() == await first.read() == b'{"name":"a","v":0}'
+        for header in ("ETag", "Cache-Control", "Content-Type", "X-Content-Type-Options"):
+            assert again.headers[header] == first.headers[header]
+        assert again.headers["X-Request-Id"] == "abc123"
+        assert again.headers["X-Frame-Options"] == "DENY"
+        assert "Content-Security-Policy" in again.headers
+        assert count("200") == before + 1  # counted under its route, like any request
+
+        etag = first.headers["ETag"]
+        held = await client.get("/api/things/a", headers={"If-None-Match": etag})
+        assert held.status == 304 and site.handled == 1
+    finally:
+        await client.close()
+
+
+async def test_a_stale_entry_another_url_or_another_method_takes_the_normal_path() -> None:
+    site = Site()
+    client = await served(site)
+    try:
+        await client.get("/api/things/a")
+        site.reader.generation = 1  # an article changed
+        fresh = await client.get("/api/things/a")
+        assert await fresh.read() == b'{"name":"a","v":1}'
+        assert (site.handled, site.builds) == (2, 2)
+        await client.get("/api/things/b")
+        await client.post("/api/things/a")
+        assert site.handled == 4
+        missing = await client.get("/api/nothing-here")
+        assert missing.status == 404 and (await missing.json())["error"]["code"] == "not_found"
+    finally:
+        await client.close()
+
+
+def test_without_an_entry_nothing_is_answered_in_front() -> None:
+    site = Site()
+    request = SimpleNamespace(method="GET", path_qs="/api/things/a", headers={})
+    assert site.cache.front(cast(web.BaseRequest, request)) is None
