@@ -33,8 +33,19 @@ class Site:
 
         return await self.cache.answer(request, build, {"Cache-Control": "public, max-age=30"})
 
+    async def window(self, request: web.Request) -> web.Response:
+        """Which answer this is depends on more than the URL (as the news sitemap's does)."""
+        self.handled += 1
+
+        async def build() -> Built:
+            self.builds += 1
+            return Built(b"[]")
+
+        return await self.cache.answer(request, build, {}, key=f"{request.path}#entries=0")
+
     def app(self) -> web.Application:
         app = make_app()
+        app.router.add_get("/window", self.window)
         app.router.add_get(ROUTE, self.thing)
         app.router.add_post(ROUTE, self.thing)
         app[FRONT] = self.cache.front
@@ -92,6 +103,17 @@ async def test_a_stale_entry_another_url_or_another_method_takes_the_normal_path
         assert site.handled == 4
         missing = await client.get("/api/nothing-here")
         assert missing.status == 404 and (await missing.json())["error"]["code"] == "not_found"
+    finally:
+        await client.close()
+
+
+async def test_an_answer_kept_under_its_own_key_is_only_found_by_its_handler() -> None:
+    site = Site()
+    client = await served(site)
+    try:
+        for path in ("/window", "/window", "/window#entries=0", "/window?entries=0"):
+            assert (await client.get(path)).status == 200
+        assert (site.handled, site.builds) == (4, 1)
     finally:
         await client.close()
 

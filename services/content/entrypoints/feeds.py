@@ -117,13 +117,13 @@ async def news(request: web.Request) -> web.Response:
     # The cache keys on the URL and the read cache's generation, but this list also shrinks
     # as time passes. Within one generation its length tells which list it is (the newest
     # `n`), so the length joins the key: an article past the window is never served.
-    keyed = request.clone(rel_url=f"{request.path}?entries={len(chosen)}")
+    key = f"{request.path}#entries={len(chosen)}"
 
     async def build() -> bytes:
         site = request.app[SITE].current
         return news_sitemap(chosen, site.organisation, site.zone)
 
-    return await _serve(keyed, XML, build)
+    return await _serve(request, XML, build, key)
 
 
 async def robots_txt(request: web.Request) -> web.Response:
@@ -144,12 +144,15 @@ def _base(request: web.Request) -> str:
 
 
 async def _serve(
-    request: web.Request, content_type: str, build: Callable[[], Awaitable[bytes]]
+    request: web.Request,
+    content_type: str,
+    build: Callable[[], Awaitable[bytes]],
+    key: str | None = None,
 ) -> web.Response:
-    """The cached answer for this URL and generation, with its ETag, or 304."""
+    """The cached answer for this URL (or `key`) and generation, with its ETag, or 304."""
     cache = request.app[RESPONSES]
 
     async def built() -> Built:
         return Built(await build(), 200, content_type)
 
-    return await cache.answer(request, built, {"Cache-Control": cache.cache_control})
+    return await cache.answer(request, built, {"Cache-Control": cache.cache_control}, key)

@@ -39,6 +39,7 @@ class Cached:
     etag: str
     headers: Mapping[str, str]  # those of the route, and the ETag
     route: str  # the route's canonical path
+    by_url: bool  # its URL alone names it: it may be answered before routing
 
 
 class ResponseCache:
@@ -73,11 +74,15 @@ class ResponseCache:
         request: web.Request,
         build: Callable[[], Awaitable[Built]],
         headers: Mapping[str, str],
+        key: str | None = None,
     ) -> web.Response:
-        """The cached answer for this URL (built if missing or stale), or 304."""
+        """The cached answer for this URL (built if missing or stale), or 304. `key`, when
+        the URL alone does not tell which answer it is (the news sitemap's window): such an
+        answer is only ever found by its handler, never before routing."""
         route = request.match_info.route.resource
         canonical = route.canonical if route else "unmatched"
-        return _response(request, await self._get(request.path_qs, build, headers, canonical))
+        cached = await self._get(key or request.path_qs, build, headers, canonical, key is None)
+        return _response(request, cached)
 
     def front(self, request: web.BaseRequest) -> FrontAnswer | None:
         """A GET whose answer is cached and current, answered before routing (shared/
@@ -85,7 +90,7 @@ class ResponseCache:
         if request.method != "GET":
             return None
         cached = self._entries.get(request.path_qs)
-        if cached is None or cached.generation != self._generation():
+        if cached is None or not cached.by_url or cached.generation != self._generation():
             return None
         return FrontAnswer(_response(request, cached), cached.route)
 
@@ -95,6 +100,7 @@ class ResponseCache:
         build: Callable[[], Awaitable[Built]],
         headers: Mapping[str, str],
         route: str,
+        by_url: bool,
     ) -> Cached:
         generation = self._generation()
         cached = self._entries.get(key)
@@ -102,7 +108,7 @@ class ResponseCache:
             return cached
         answer = await build()
         etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
-        cached = Cached(generation, answer, etag, {**headers, "ETag": etag}, route)
+        cached = Cached(generation, answer, etag, {**headers, "ETag": etag}, route, by_url)
         # Built from a state that changed meanwhile? Serve it, do not keep it.
         if generation == self._generation():
             self._keep(key, cached)
