@@ -147,11 +147,16 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return json_error(500, "internal", "internal error")
 
 
+def route_name(request: web.Request) -> str:
+    """The route a request matched, as the latency metric labels it."""
+    route = request.match_info.route.resource
+    return route.canonical if route else "unmatched"
+
+
 def _record(
     request: web.Request, response: web.StreamResponse, request_id: str, elapsed: float
 ) -> None:
-    route = request.match_info.route.resource
-    _count(request, route.canonical if route else "unmatched", response.status, request_id, elapsed)
+    _count(request, route_name(request), response.status, request_id, elapsed)
 
 
 def _count(
@@ -203,10 +208,8 @@ def install_front(app: web.Application, server: web.Server) -> None:
         if answer is None:
             return await handler(request)
         request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        headers = answer.response.headers
-        headers["X-Request-Id"] = request_id
-        headers.update(SECURITY_HEADERS)
-        headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+        answer.response.headers["X-Request-Id"] = request_id
+        _secure(answer.response)
         status = answer.response.status
         _count(request, answer.route, status, request_id, time.perf_counter() - started)
         return answer.response
@@ -216,6 +219,10 @@ def install_front(app: web.Application, server: web.Server) -> None:
 
 async def add_security_headers(_: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: the headers go on every answer, streams and errors included."""
+    _secure(response)
+
+
+def _secure(response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
     response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
 

@@ -1,5 +1,7 @@
 """A current cached read is answered before routing, exactly as the handler would answer it."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -52,13 +54,14 @@ class Site:
         return app
 
 
-async def served(site: Site) -> TestClient[Any, Any]:
+@asynccontextmanager
+async def served(site: Site) -> AsyncIterator[TestClient[Any, Any]]:
+    """The site on a real server with the front door installed, as the service runs it."""
     app = site.app()
-    client: TestClient[Any, Any] = TestClient(TestServer(app))
-    await client.start_server()
-    assert client.server.runner is not None and client.server.runner.server is not None
-    install_front(app, client.server.runner.server)
-    return client
+    async with TestClient(TestServer(app)) as client:
+        assert client.server.runner is not None and client.server.runner.server is not None
+        install_front(app, client.server.runner.server)
+        yield client
 
 
 def count(status: str) -> float:
@@ -68,8 +71,7 @@ def count(status: str) -> float:
 
 async def test_a_current_cached_read_skips_the_handler_and_answers_the_same() -> None:
     site = Site()
-    client = await served(site)
-    try:
+    async with served(site) as client:
         first = await client.get("/api/things/a")
         before = count("200")
         again = await client.get("/api/things/a", headers={"X-Request-Id": "abc123"})
@@ -85,14 +87,11 @@ async def test_a_current_cached_read_skips_the_handler_and_answers_the_same() ->
         etag = first.headers["ETag"]
         held = await client.get("/api/things/a", headers={"If-None-Match": etag})
         assert held.status == 304 and site.handled == 1
-    finally:
-        await client.close()
 
 
 async def test_a_stale_entry_another_url_or_another_method_takes_the_normal_path() -> None:
     site = Site()
-    client = await served(site)
-    try:
+    async with served(site) as client:
         await client.get("/api/things/a")
         site.reader.generation = 1  # an article changed
         fresh = await client.get("/api/things/a")
@@ -103,19 +102,14 @@ async def test_a_stale_entry_another_url_or_another_method_takes_the_normal_path
         assert site.handled == 4
         missing = await client.get("/api/nothing-here")
         assert missing.status == 404 and (await missing.json())["error"]["code"] == "not_found"
-    finally:
-        await client.close()
 
 
 async def test_an_answer_kept_under_its_own_key_is_only_found_by_its_handler() -> None:
     site = Site()
-    client = await served(site)
-    try:
+    async with served(site) as client:
         for path in ("/window", "/window", "/window#entries=0", "/window?entries=0"):
             assert (await client.get(path)).status == 200
         assert (site.handled, site.builds) == (4, 1)
-    finally:
-        await client.close()
 
 
 def test_without_an_entry_nothing_is_answered_in_front() -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from services.content.usecases.reading import ArticleReader
-from shared.platform.http import FrontAnswer
+from shared.platform.http import FrontAnswer, route_name
 
 JSON = "application/json"
 HTML = "text/html"
@@ -79,9 +79,8 @@ class ResponseCache:
         """The cached answer for this URL (built if missing or stale), or 304. `key`, when
         the URL alone does not tell which answer it is (the news sitemap's window): such an
         answer is only ever found by its handler, never before routing."""
-        route = request.match_info.route.resource
-        canonical = route.canonical if route else "unmatched"
-        cached = await self._get(key or request.path_qs, build, headers, canonical, key is None)
+        route = route_name(request)
+        cached = await self._get(key or request.path_qs, build, headers, route, key is None)
         return _response(request, cached)
 
     def front(self, request: web.BaseRequest) -> FrontAnswer | None:
