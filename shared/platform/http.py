@@ -3,6 +3,7 @@
 import asyncio
 import hmac
 import json
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -48,6 +49,9 @@ TRANSIENT = web.AppKey("transient_errors", tuple)
 
 # The request's id: the gateway's X-Request-Id (the same on each attempt it makes), or new.
 REQUEST_ID = web.RequestKey("request_id", str)
+# What a request id sent to us may look like (nginx's are 32 hex digits): anything else, up
+# to the 8 KB a header may take, would be echoed in the answer and written to every log line.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 # The status recorded (metrics, log) for a request whose client went away before the answer:
 # nginx's convention. It is not a server error, so it never counts as a 5xx.
@@ -107,7 +111,7 @@ def json_response(model: BaseModel | list[Any] | dict[str, Any], status: int = 2
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure leaves as JSON; every response carries the request id."""
-    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    request_id = request_id_of(request)
     request[REQUEST_ID] = request_id
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
@@ -145,6 +149,12 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Exception:
         log.exception("http.unhandled", path=request.path)
         return json_error(500, "internal", "internal error")
+
+
+def request_id_of(request: web.BaseRequest) -> str:
+    """The id the gateway (or a client) gave the request if it is a plain token, else new."""
+    sent = request.headers.get("X-Request-Id", "")
+    return sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
 
 
 def route_name(request: web.Request) -> str:
@@ -207,7 +217,7 @@ def install_front(app: web.Application, server: web.Server) -> None:
         answer = front(request)
         if answer is None:
             return await handler(request)
-        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        request_id = request_id_of(request)
         answer.response.headers["X-Request-Id"] = request_id
         _secure(answer.response)
         status = answer.response.status
