@@ -103,6 +103,7 @@ class Probe:
         self.rate = 0.0
         self.histogram: list[float] = []
         self.windows_ms: list[float] = []
+        self.cpu: dict[str, float] = {}  # µs per email by process group, if it was metered
         self._sink = sink
         self._offset = sink.log.stat().st_size
 
