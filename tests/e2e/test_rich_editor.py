@@ -475,6 +475,8 @@ async def test_links_only_http_https_and_mailto(page: Page) -> None:
     assert (
         await html_of(page) == '<p><a href="https://example.gov.vn/tin">Xem cổng thông tin</a></p>'
     )
+    # The text gets the focus back once the box closes; keys pressed before that go nowhere.
+    await expect(page.locator(".re-prose")).to_be_focused()
     await page.keyboard.press("End")
     await page.keyboard.press("Enter")
     await page.keyboard.press("Control+k")  # the shortcut opens the same box, with no selection
