@@ -64,6 +64,11 @@ class Deliverer:
         self.lease_seconds = settings.claim_lease_seconds
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._prepared: OrderedDict[tuple[str, int, str, SiteIdentity], Prepared] = OrderedDict()
+        # A send is in doubt from its start until its outcome (or failure) is stored: if this
+        # replica dies then, the reader gets a second copy. At most two per connection may be
+        # (one sending, one being recorded), whatever the database's pace: a stalled insert
+        # pauses the sending instead of letting the sends in doubt pile up behind it.
+        self.in_doubt = asyncio.Semaphore(2 * settings.send_concurrency)
 
     async def handle(self, event: Envelope[DeliveryJob]) -> None:
         """Deliver a job's chunk; DeliveriesHeld if another replica holds some of it."""
@@ -164,12 +169,17 @@ class Delivery:
         return "ended"
 
     async def _send(self) -> Turn:
+        message = self._deliverer.composer.article(self._prepared, self._article_id, self._email)
+        async with self._deliverer.in_doubt:
+            turn = await self._send_and_record(message)
+        if turn == "again":
+            await self._pause_before_retry()
+        return turn
+
+    async def _send_and_record(self, message: bytes) -> Turn:
         sender = self._deliverer.sender
         claimed = False
         try:
-            message = self._deliverer.composer.article(
-                self._prepared, self._article_id, self._email
-            )
             async with sender.slot() as connection:
                 claimed = await self._claim()
                 if claimed:
@@ -210,11 +220,13 @@ class Delivery:
             await self._record_failure(reason)
 
     async def _failed(self, claimed: bool, error: str) -> None:
+        # Without a connection nothing was claimed: the same attempt goes again.
         if claimed:
             await self._record_failure(error)
             log.info("delivery.retry", attempt=self._attempt, error=error)
             self._attempt += 1
-        # Without a connection nothing was claimed: the same attempt goes again.
+
+    async def _pause_before_retry(self) -> None:
         if self._attempt <= self._limit:
             settings = self._deliverer.settings
             delay = retry_delay(
