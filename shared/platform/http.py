@@ -27,6 +27,7 @@ from shared.contracts.errors import (
     Unauthenticated,
     Unavailable,
 )
+from shared.contracts.text import ID_PATTERN
 from shared.platform.access_log import ACCESS_LOG
 from shared.platform.metrics import HTTP_REQUESTS
 
@@ -49,9 +50,10 @@ TRANSIENT = web.AppKey("transient_errors", tuple)
 
 # The request's id: the gateway's X-Request-Id (the same on each attempt it makes), or new.
 REQUEST_ID = web.RequestKey("request_id", str)
-# What a request id sent to us may look like (nginx's are 32 hex digits): anything else, up
-# to the 8 KB a header may take, would be echoed in the answer and written to every log line.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# A request id sent to us is kept only if it is an id as every contract has them (nginx's
+# are 32 hex digits): anything else, up to the 8 KB a header may take, would be echoed in
+# the answer and written to every log line.
+_PLAIN_ID = re.compile(ID_PATTERN)
 
 # The status recorded (metrics, log) for a request whose client went away before the answer:
 # nginx's convention. It is not a server error, so it never counts as a 5xx.
@@ -154,7 +156,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
 def request_id_of(request: web.BaseRequest) -> str:
     """The id the gateway (or a client) gave the request if it is a plain token, else new."""
     sent = request.headers.get("X-Request-Id", "")
-    return sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+    return sent if _PLAIN_ID.fullmatch(sent) else uuid.uuid4().hex
 
 
 def route_name(request: web.Request) -> str:

@@ -120,15 +120,15 @@ def test_without_an_entry_nothing_is_answered_in_front() -> None:
 
 async def test_a_request_id_is_echoed_only_when_it_is_a_plain_token() -> None:
     site = Site()
-    hostile = ["x" * 65, "a b", "id\u00e9", '"}{"level":"error', "../../etc"]
+    hostile = ["x" * 65, "a b", "a.b", "id\u00e9", '"}{"level":"error', "../../etc"]
     async with served(site) as client:
         for stale in (True, False):  # through the handler, then by the front door
-            for sent in [*hostile, "0123abcd-ef.gh_IJ"]:
+            for sent in [*hostile, "0123abcd-ef_gh-IJ"]:
                 site.reader.generation += stale
                 answer = await client.get("/api/things/a", headers={"X-Request-Id": sent})
                 assert answer.status == 200
                 echoed = answer.headers["X-Request-Id"]
-                if sent == "0123abcd-ef.gh_IJ":
+                if sent == "0123abcd-ef_gh-IJ":
                     assert echoed == sent
                 else:
                     assert echoed != sent and len(echoed) == 32 and echoed.isalnum()
